@@ -1,0 +1,116 @@
+"""`model.generate(...)`: batched, left-padded decoding with a preallocated KV cache and M-RoPE positions.
+
+The prompt and its images are encoded once. With `num_return_sequences=G` the filled cache is then copied G
+times, so G rollouts cost one prefill plus G decodes, where transformers re-encodes the prompt G times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import paddle
+
+from ..models.kv_cache import KVCache
+from ..models.qwen2_vl.rope_index import decode_position_ids
+from .sampling import next_tokens
+
+
+@dataclass
+class GenerationOutput:
+    """sequences: (n, prompt + T) prompt then completion, `pad_token_id` after eos;
+    logprobs: (n, T) float32 log-probs of the chosen tokens (0 after eos);
+    completion_mask: (n, T) 1 up to and including the first eos."""
+
+    sequences: paddle.Tensor
+    logprobs: paddle.Tensor
+    completion_mask: paddle.Tensor
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+class GenerationMixin:
+    """Adds `generate` to a model with `get_rope_index`, `config` and a `model` text decoder."""
+
+    @paddle.no_grad()
+    def generate(
+        self,
+        input_ids: paddle.Tensor,
+        attention_mask: paddle.Tensor | None = None,
+        pixel_values: paddle.Tensor | None = None,
+        image_grid_thw: paddle.Tensor | None = None,
+        max_new_tokens: int = 128,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        num_return_sequences: int = 1,
+        eos_token_id=None,
+        pad_token_id: int | None = None,
+        return_logprobs: bool = False,
+        **unused,
+    ):
+        """Decode up to `max_new_tokens` per sequence, stopping each one at its first eos.
+
+        input_ids/attention_mask: (b, s), left-padded. Rows of the result are grouped by prompt: rows
+        i*G .. i*G+G-1 continue prompt i. Returns the sequences (b*G, s + T), or a `GenerationOutput` with the
+        per-token log-probs when `return_logprobs` is set.
+        """
+        unused.pop("mm_token_type_ids", None)
+        if unused:
+            raise TypeError(f"generate() got unexpected arguments: {sorted(unused)}")
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+        cfg = self.config
+        eos = _as_list(eos_token_id if eos_token_id is not None else cfg.eos_token_id)
+        if pad_token_id is None:
+            pad_token_id = cfg.pad_token_id if cfg.pad_token_id is not None else (eos[0] if eos else 0)
+        b, s = input_ids.shape
+        if attention_mask is None:
+            attention_mask = paddle.ones([b, s], dtype="int64")
+        attention_mask = attention_mask.astype("int64")
+        position_ids, _ = self.get_rope_index(input_ids, image_grid_thw, attention_mask)
+        next_pos = position_ids.max(axis=[0, 2]) + 1
+
+        dtype = self.model.embed_tokens.weight.dtype
+        cache = KVCache(cfg.num_hidden_layers, b, cfg.num_key_value_heads, s + max_new_tokens, cfg.head_dim, dtype)
+        out = self(input_ids, attention_mask, position_ids, pixel_values, image_grid_thw, cache, logits_to_keep=1)
+        logits = out.logits[:, -1]
+
+        g = num_return_sequences
+        if g > 1:
+            cache.repeat_interleave(g)
+            logits = paddle.repeat_interleave(logits, g, axis=0)
+            attention_mask = paddle.repeat_interleave(attention_mask, g, axis=0)
+            next_pos = paddle.repeat_interleave(next_pos, g, axis=0)
+            input_ids = paddle.repeat_interleave(input_ids, g, axis=0)
+        n = b * g
+        eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
+        finished = paddle.zeros([n], dtype="bool")
+        tokens, logprobs, alive = [], [], []
+        for step in range(max_new_tokens):
+            tok, lp = next_tokens(logits, do_sample, temperature, top_k, top_p)
+            tok = paddle.where(finished, paddle.full_like(tok, pad_token_id), tok.astype("int64"))
+            lp = paddle.where(finished, paddle.zeros_like(lp), lp)
+            alive.append(paddle.logical_not(finished))
+            tokens.append(tok)
+            logprobs.append(lp)
+            finished = paddle.logical_or(finished, (tok.unsqueeze(-1) == eos_t).any(axis=-1))
+            if step == max_new_tokens - 1 or bool(finished.all()):
+                break
+            attention_mask = paddle.concat([attention_mask, paddle.ones([n, 1], dtype="int64")], axis=1)
+            out = self(tok.unsqueeze(-1), attention_mask, decode_position_ids(next_pos, step), past_key_values=cache)
+            logits = out.logits[:, -1]
+
+        completion = paddle.stack(tokens, axis=1)
+        sequences = paddle.concat([input_ids.astype("int64"), completion], axis=1)
+        if not return_logprobs:
+            return sequences
+        return GenerationOutput(
+            sequences=sequences,
+            logprobs=paddle.stack(logprobs, axis=1),
+            completion_mask=paddle.stack(alive, axis=1).astype("int64"),
+        )

@@ -1,0 +1,18 @@
+"""Paddle-native Qwen2-VL and Qwen2.5-VL, loading Hugging Face checkpoints as published."""
+
+from .auto import MODEL_CLASSES, AutoModelForConditionalGeneration, model_class_for
+from .checkpoint import CheckpointError
+from .qwen2_5_vl import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+from .qwen2_vl import Qwen2VLConfig, Qwen2VLForConditionalGeneration, get_rope_index
+
+__all__ = [
+    "MODEL_CLASSES",
+    "AutoModelForConditionalGeneration",
+    "CheckpointError",
+    "Qwen2VLConfig",
+    "Qwen2VLForConditionalGeneration",
+    "Qwen2_5_VLConfig",
+    "Qwen2_5_VLForConditionalGeneration",
+    "get_rope_index",
+    "model_class_for",
+]

@@ -1,0 +1,131 @@
+"""The one attention entry point of both towers.
+
+`attention(...)` serves the text decoder (batched, causal, padding-aware, with a KV cache) and the vision tower
+(packed variable-length segments given by `cu_seqlens`). The backend is picked once from the config:
+
+- "eager": plain matmul + float32 softmax. It runs anywhere and is the reference math the tests check.
+- "flash": Paddle's flash attention kernels on GPU in bf16/fp16 (`flash_attn_unpadded` for packed vision
+  segments and unpadded text prefill). Decoding steps of one token fall back to eager math, which is
+  memory-bound there anyway.
+"""
+
+from __future__ import annotations
+
+import paddle
+import paddle.nn.functional as F
+
+
+def repeat_kv(x: paddle.Tensor, n_rep: int) -> paddle.Tensor:
+    """Repeat grouped kv heads: (b, h_kv, s, d) -> (b, h_kv * n_rep, s, d)."""
+    if n_rep == 1:
+        return x
+    b, h, s, d = x.shape
+    return x.unsqueeze(2).expand([b, h, n_rep, s, d]).reshape([b, h * n_rep, s, d])
+
+
+def _eager(q, k, v, scale, mask):
+    """q: (b, h, s, d), k/v: (b, h_kv, t, d), mask additive (b, 1, s, t) or None -> (b, s, h, d)."""
+    k = repeat_kv(k, q.shape[1] // k.shape[1])
+    v = repeat_kv(v, q.shape[1] // v.shape[1])
+    scores = paddle.matmul(q, k, transpose_y=True) * scale
+    if mask is not None:
+        scores = scores + mask.astype(scores.dtype)
+    probs = F.softmax(scores.astype("float32"), axis=-1).astype(q.dtype)
+    return paddle.matmul(probs, v).transpose([0, 2, 1, 3])
+
+
+def _eager_varlen(q, k, v, scale, cu_seqlens):
+    """Packed segments, each attending only within itself; q/k/v: (n, h, d) -> (n, h, d).
+
+    Runs of equal-length segments (the usual case for window attention) go through one batched matmul.
+    """
+    bounds = [int(x) for x in cu_seqlens]
+    outs, i = [], 0
+    while i < len(bounds) - 1:
+        length = bounds[i + 1] - bounds[i]
+        j = i
+        while j + 1 < len(bounds) - 1 and bounds[j + 2] - bounds[j + 1] == length:
+            j += 1
+        start, end, n = bounds[i], bounds[j + 1], j - i + 1
+
+        def seg(t):
+            return t[start:end].reshape([n, length, t.shape[1], t.shape[2]]).transpose([0, 2, 1, 3])
+
+        out = _eager(seg(q), seg(k), seg(v), scale, None)
+        outs.append(out.reshape([n * length, q.shape[1], q.shape[2]]))
+        i = j + 1
+    return outs[0] if len(outs) == 1 else paddle.concat(outs, axis=0)
+
+
+def _flash_varlen(q, k, v, scale, cu_seqlens, causal):
+    from paddle.nn.functional.flash_attention import flash_attn_unpadded
+
+    cu = paddle.to_tensor(cu_seqlens, dtype="int32", place=q.place)
+    max_len = int((cu[1:] - cu[:-1]).max())
+    out, _ = flash_attn_unpadded(q, k, v, cu, cu, max_len, max_len, scale=scale, causal=causal)
+    return out
+
+
+def _flash_text(q, k, v, scale, padding_mask):
+    """Causal prefill of a left-padded batch: unpad to packed segments, run varlen flash, pad back."""
+    b, h, s, d = q.shape
+    n_rep = h // k.shape[1]
+    keep = padding_mask.astype("bool").reshape([-1])
+    lens = padding_mask.astype("int32").sum(axis=1)
+    cu = [0] + paddle.cumsum(lens, axis=0).tolist()
+
+    def pack(t):
+        return t.transpose([0, 2, 1, 3]).reshape([b * s, t.shape[1], d])[keep]
+
+    out = _flash_varlen(
+        pack(q), pack(repeat_kv(k, n_rep)), pack(repeat_kv(v, n_rep)), scale, cu, causal=True
+    )
+    full = paddle.zeros([b * s, h, d], dtype=out.dtype)
+    idx = paddle.nonzero(keep).reshape([-1])
+    full = paddle.scatter(full, idx, out, overwrite=True)
+    return full.reshape([b, s, h, d])
+
+
+def attention(
+    q: paddle.Tensor,
+    k: paddle.Tensor,
+    v: paddle.Tensor,
+    *,
+    scale: float,
+    backend: str = "eager",
+    mask: paddle.Tensor | None = None,
+    cu_seqlens=None,
+    padding_mask: paddle.Tensor | None = None,
+) -> paddle.Tensor:
+    """Scaled dot-product attention for both towers.
+
+    Text: q (b, h, s, d), k/v (b, h_kv, t, d), `mask` additive (b, 1, s, t); returns (b, s, h, d).
+    `padding_mask` (b, s) lets the flash backend run an uncached prefill as packed causal segments.
+    Vision: q/k/v (n, h, d) packed, `cu_seqlens` the segment bounds (list or 1-D tensor); returns (n, h, d).
+    """
+    if cu_seqlens is not None:
+        if backend == "flash":
+            return _flash_varlen(q, k, v, scale, cu_seqlens, causal=False)
+        return _eager_varlen(q, k, v, scale, cu_seqlens)
+    if backend == "flash" and padding_mask is not None and q.shape[2] == k.shape[2] and q.shape[2] > 1:
+        return _flash_text(q, k, v, scale, padding_mask)
+    return _eager(q, k, v, scale, mask)
+
+
+def causal_padding_mask(padding_mask: paddle.Tensor, q_len: int, dtype) -> paddle.Tensor:
+    """Additive mask (b, 1, q_len, t) from a 0/1 key mask (b, t) whose last q_len keys are the queries.
+
+    A query may see key j if j is not padding and j is not in its future. Every query also sees itself, so
+    the rows of left-padding queries are never fully masked: they stay finite instead of turning into NaN
+    that would leak through later layers.
+    """
+    t = padding_mask.shape[1]
+    past = t - q_len
+    q_pos = paddle.arange(past, t, dtype="int64").reshape([q_len, 1])
+    k_pos = paddle.arange(0, t, dtype="int64").reshape([1, t])
+    causal = (k_pos <= q_pos).unsqueeze(0)
+    visible = paddle.logical_and(causal, padding_mask.astype("bool").unsqueeze(1))
+    visible = paddle.logical_or(visible, (k_pos == q_pos).unsqueeze(0))
+    neg = paddle.full([], paddle.finfo(dtype).min, dtype=dtype)
+    zero = paddle.zeros([], dtype=dtype)
+    return paddle.where(visible, zero, neg).unsqueeze(1)

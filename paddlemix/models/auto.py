@@ -1,0 +1,35 @@
+"""Pick the model class of a checkpoint from its `model_type`."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .qwen2_5_vl import Qwen2_5_VLForConditionalGeneration
+from .qwen2_vl import Qwen2VLForConditionalGeneration
+
+MODEL_CLASSES = {
+    "qwen2_vl": Qwen2VLForConditionalGeneration,
+    "qwen2_5_vl": Qwen2_5_VLForConditionalGeneration,
+}
+
+
+def model_class_for(path: str):
+    """Return the model class named by `model_type` in `path`/config.json."""
+    cfg_path = os.path.join(path, "config.json")
+    if not os.path.isfile(cfg_path):
+        raise FileNotFoundError(f"no config.json in {path}")
+    with open(cfg_path) as f:
+        model_type = json.load(f).get("model_type")
+    if model_type not in MODEL_CLASSES:
+        raise ValueError(f"{cfg_path}: unknown model_type {model_type!r}; known: {sorted(MODEL_CLASSES)}")
+    return MODEL_CLASSES[model_type]
+
+
+class AutoModelForConditionalGeneration:
+    """`AutoModelForConditionalGeneration.from_pretrained(dir)` loads Qwen2-VL or Qwen2.5-VL by model_type."""
+
+    @staticmethod
+    def from_pretrained(path: str, dtype: str | None = None, **config_overrides):
+        """Load the checkpoint at `path` with the class its config names."""
+        return model_class_for(path).from_pretrained(path, dtype=dtype, **config_overrides)

@@ -1,0 +1,199 @@
+"""Load and save checkpoints in the Hugging Face hub layout, with no conversion step.
+
+Reading streams tensor by tensor from `model.safetensors` or from the shards named by
+`model.safetensors.index.json`, so host memory peaks near one copy of the weights. Paddle stores Linear weights
+as (in, out) and the hub as (out, in); the transpose happens here and nowhere else. Writing produces the same
+layout back (safetensors with `format: pt` metadata, sharded with an index when large), so a trained policy can
+be served by any HF-compatible engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+
+import paddle
+import paddle.nn as nn
+from safetensors import safe_open
+from safetensors.paddle import save_file
+
+WEIGHTS_NAME = "model.safetensors"
+INDEX_NAME = "model.safetensors.index.json"
+
+# In-memory module paths of transformers >= 4.52, which some exports write instead of the published keys.
+_KEY_RENAMES = [
+    (re.compile(r"^model\.language_model\."), "model."),
+    (re.compile(r"^model\.visual\."), "visual."),
+    (re.compile(r"^language_model\.model\."), "model."),
+    (re.compile(r"^language_model\.lm_head\."), "lm_head."),
+]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint directory that cannot be loaded; the message names the file and key."""
+
+
+def hub_key_to_param(key: str) -> str:
+    """Map a checkpoint key to this package's parameter name (identical for the published layout)."""
+    for pattern, repl in _KEY_RENAMES:
+        key = pattern.sub(repl, key)
+    return key
+
+
+def checkpoint_files(path: str) -> tuple[list[str], dict | None]:
+    """Return the safetensors files of a checkpoint directory and its index's weight_map (None if unsharded)."""
+    index_path = os.path.join(path, INDEX_NAME)
+    single = os.path.join(path, WEIGHTS_NAME)
+    if os.path.isfile(index_path):
+        with open(index_path) as f:
+            weight_map = json.load(f).get("weight_map")
+        if not isinstance(weight_map, dict) or not weight_map:
+            raise CheckpointError(f"{index_path}: no 'weight_map' in the index")
+        files = sorted(set(weight_map.values()))
+        for name in files:
+            if not os.path.isfile(os.path.join(path, name)):
+                users = sorted(k for k, v in weight_map.items() if v == name)
+                raise CheckpointError(
+                    f"missing shard {name} in {path}: {INDEX_NAME} maps {len(users)} tensors to it "
+                    f"(e.g. {users[0]})"
+                )
+        return [os.path.join(path, n) for n in files], weight_map
+    if os.path.isfile(single):
+        return [single], None
+    if not os.path.isdir(path):
+        raise CheckpointError(f"checkpoint directory {path} does not exist")
+    raise CheckpointError(f"no {WEIGHTS_NAME} or {INDEX_NAME} in {path}")
+
+
+def linear_weight_names(model: nn.Layer) -> set:
+    """Names of the parameters stored transposed relative to the hub: the weights of nn.Linear layers."""
+    return {f"{name}.weight" if name else "weight" for name, layer in model.named_sublayers() if isinstance(layer, nn.Linear)}
+
+
+def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None:
+    """Copy every tensor of a hub checkpoint into `model`, checking names and shapes."""
+    files, weight_map = checkpoint_files(path)
+    params = dict(model.named_parameters())
+    transposed = linear_weight_names(model)
+    loaded, unexpected = set(), []
+    for file in files:
+        with safe_open(file, framework="paddle") as f:
+            for key in f.keys():
+                name = hub_key_to_param(key)
+                if name in ignore_keys:
+                    continue
+                if name not in params:
+                    unexpected.append(key)
+                    continue
+                param = params[name]
+                shape = list(f.get_slice(key).get_shape())
+                expected = list(param.shape)[::-1] if name in transposed else list(param.shape)
+                if shape != expected:
+                    raise CheckpointError(
+                        f"{os.path.basename(file)}: tensor {key} has shape {shape}, the model expects {expected}"
+                    )
+                tensor = f.get_tensor(key)
+                if name in transposed:
+                    tensor = tensor.T
+                param.set_value(tensor.astype(param.dtype))
+                del tensor
+                loaded.add(name)
+    missing = sorted(set(params) - loaded)
+    if missing:
+        where = f"{INDEX_NAME} has no entry for" if weight_map is not None else f"{WEIGHTS_NAME} lacks"
+        raise CheckpointError(f"{path}: {where} {len(missing)} tensors the model needs, e.g. {missing[:5]}")
+    if unexpected:
+        raise CheckpointError(f"{path}: {len(unexpected)} tensors match no parameter, e.g. {unexpected[:5]}")
+
+
+def _parse_size(size) -> int:
+    if isinstance(size, int):
+        return size
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?B)\s*", str(size).upper())
+    if not m:
+        raise ValueError(f"max_shard_size {size!r} is not like '5GB' or '500MB'")
+    return int(float(m.group(1)) * {"B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}[m.group(2)])
+
+
+def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB") -> None:
+    """Write the model's weights as hub-layout safetensors (sharded with an index above max_shard_size)."""
+    os.makedirs(path, exist_ok=True)
+    for stale in (WEIGHTS_NAME, INDEX_NAME):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(path, stale))
+    limit = _parse_size(max_shard_size)
+    transposed = linear_weight_names(model)
+    names = sorted(dict(model.named_parameters()))
+    params = dict(model.named_parameters())
+    shards, current, size = [], [], 0
+    for name in names:
+        nbytes = params[name].numel().item() * paddle.to_tensor([], dtype=dtype or params[name].dtype).element_size()
+        if current and size + nbytes > limit:
+            shards.append(current)
+            current, size = [], 0
+        current.append(name)
+        size += nbytes
+    shards.append(current)
+    weight_map, total = {}, 0
+    for i, shard in enumerate(shards):
+        fname = WEIGHTS_NAME if len(shards) == 1 else f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
+        tensors = {}
+        for name in shard:
+            t = params[name].detach()
+            if name in transposed:
+                t = t.T
+            if dtype is not None:
+                t = t.astype(dtype)
+            tensors[name] = t.contiguous() if hasattr(t, "contiguous") else t
+            total += t.numel().item() * t.element_size()
+            weight_map[name] = fname
+        save_file(tensors, os.path.join(path, fname), metadata={"format": "pt"})
+        del tensors
+    if len(shards) > 1:
+        with open(os.path.join(path, INDEX_NAME), "w") as f:
+            json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=2, sort_keys=True)
+
+
+@contextlib.contextmanager
+def default_dtype(dtype):
+    """Create parameters directly in `dtype`, so a bf16 model never exists as a float32 copy."""
+    old = paddle.get_default_dtype()
+    paddle.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        paddle.set_default_dtype(old)
+
+
+class PretrainedModel(nn.Layer):
+    """`from_pretrained` / `save_pretrained` for a model class with a `config_class`."""
+
+    config_class = None
+
+    def tied_keys(self) -> tuple:
+        """Checkpoint keys that are ignored on load because the model ties them to another weight."""
+        return ()
+
+    @classmethod
+    def from_pretrained(cls, path: str, dtype: str | None = None, **config_overrides):
+        """Load a hub-layout checkpoint directory; `dtype` defaults to the checkpoint's `torch_dtype`."""
+        config = cls.config_class.from_pretrained(path, **config_overrides)
+        dtype = dtype or config.torch_dtype or "float32"
+        with default_dtype(dtype):
+            model = cls(config)
+        load_checkpoint(model, path, ignore_keys=model.tied_keys())
+        model.name_or_path = path
+        model.eval()
+        return model
+
+    def save_pretrained(self, path: str, dtype: str | None = None, max_shard_size="5GB") -> None:
+        """Write config.json and safetensors weights in the hub layout (plus the source's generation config)."""
+        self.config.save_pretrained(path)
+        save_checkpoint(self, path, dtype=dtype, max_shard_size=max_shard_size)
+        src = getattr(self, "name_or_path", None)
+        gen = os.path.join(src, "generation_config.json") if src else None
+        if gen and os.path.isfile(gen) and os.path.abspath(src) != os.path.abspath(path):
+            shutil.copy(gen, os.path.join(path, "generation_config.json"))

@@ -1,0 +1,107 @@
+"""M-RoPE position ids: a pure function of the token ids and the image grids.
+
+M-RoPE gives every token three position ids (temporal, height, width) and rotates a different slice of each
+head with each of them (`mrope_section`, e.g. [16, 24, 24] of the 64 rotary frequencies). Text tokens get the
+same id on all three axes, counting up by one. The merged tokens of an image get (t0, t0 + row, t0 + col),
+where t0 is the next free id; the text after the image continues from t0 + max(rows, cols).
+
+Worked example: `a b <img 2x3 merged> c` (after the 2x2 merge, so the image is 6 tokens):
+
+    token:   a  b  i  i  i  i  i  i  c
+    t:       0  1  2  2  2  2  2  2  5
+    h:       0  1  2  2  2  3  3  3  5
+    w:       0  1  2  3  4  2  3  4  5
+
+Positions are counted over the non-padding tokens only, so left padding does not shift them. The largest id
+plus one, minus the unpadded length, is the sample's `rope_delta`: while decoding, the new token at cache
+length L (unpadded) sits at L + rope_delta on all three axes.
+
+Nothing here is cached on the model, so training and generation compute positions the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import paddle
+
+
+def _np(x):
+    if x is None:
+        return None
+    if isinstance(x, paddle.Tensor):
+        return x.numpy()
+    return np.asarray(x)
+
+
+def get_rope_index(
+    input_ids,
+    image_grid_thw=None,
+    attention_mask=None,
+    *,
+    spatial_merge_size: int = 2,
+    image_token_id: int,
+    video_token_id: int | None = None,
+    video_grid_thw=None,
+    video_time_scale=None,
+):
+    """Compute 3-D M-RoPE ids.
+
+    input_ids: (batch, seq); image_grid_thw: (num_images, 3) in patches, in the order the images appear;
+    attention_mask: (batch, seq) 0/1, zeros for (left) padding. `video_time_scale` (num_videos,) multiplies the
+    temporal index of each video (Qwen2.5-VL: second_per_grid_t * tokens_per_second); 1 when omitted.
+    Returns position_ids: (3, batch, seq) int64 (0 at padding) and rope_deltas: (batch, 1) int64.
+    """
+    ids = _np(input_ids)
+    mask = _np(attention_mask)
+    grids = {1: iter(_np(image_grid_thw) if image_grid_thw is not None else []),
+             2: iter(_np(video_grid_thw) if video_grid_thw is not None else [])}
+    scales = iter(_np(video_time_scale) if video_time_scale is not None else [])
+    bsz, seq = ids.shape
+    position_ids = np.zeros((3, bsz, seq), dtype=np.int64)
+    deltas = np.zeros((bsz, 1), dtype=np.int64)
+    for b in range(bsz):
+        keep = mask[b].astype(bool) if mask is not None else np.ones(seq, dtype=bool)
+        tokens = ids[b][keep]
+        kinds = np.zeros(len(tokens), dtype=np.int64)
+        kinds[tokens == image_token_id] = 1
+        if video_token_id is not None:
+            kinds[tokens == video_token_id] = 2
+        chunks, cur, start = [], 0, 0
+        while start < len(tokens):
+            end = start
+            while end < len(tokens) and kinds[end] == kinds[start]:
+                end += 1
+            kind = kinds[start]
+            if kind == 0:
+                n = end - start
+                chunks.append(np.broadcast_to(np.arange(cur, cur + n), (3, n)))
+                cur += n
+            else:
+                grid = next(grids[kind], None)
+                if grid is None:
+                    raise ValueError(f"sample {b}: more vision placeholder runs than entries in the grid list")
+                t, h, w = (int(v) for v in grid)
+                h, w = h // spatial_merge_size, w // spatial_merge_size
+                if t * h * w != end - start:
+                    raise ValueError(
+                        f"sample {b}: a run of {end - start} vision tokens does not match grid {tuple(grid)} "
+                        f"({t * h * w} merged tokens)"
+                    )
+                scale = float(next(scales, 1.0)) if kind == 2 else 1.0
+                tt = (np.arange(t) * scale).astype(np.int64)
+                tpos = np.repeat(tt, h * w) + cur
+                hpos = np.tile(np.repeat(np.arange(h), w), t) + cur
+                wpos = np.tile(np.arange(w), t * h) + cur
+                chunks.append(np.stack([tpos, hpos, wpos]))
+                cur += max(h, w)
+            start = end
+        pos = np.concatenate(chunks, axis=1) if chunks else np.zeros((3, 0), dtype=np.int64)
+        position_ids[:, b, keep] = pos
+        deltas[b, 0] = (pos.max() + 1 if pos.size else 0) - len(tokens)
+    return paddle.to_tensor(position_ids), paddle.to_tensor(deltas)
+
+
+def decode_position_ids(next_position: paddle.Tensor, step: int) -> paddle.Tensor:
+    """Position ids (3, batch, 1) of decoding step `step`, given each sample's first free id (batch,)."""
+    pos = (next_position + step).reshape([1, -1, 1])
+    return pos.expand([3, pos.shape[1], 1])

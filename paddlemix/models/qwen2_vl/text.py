@@ -1,0 +1,149 @@
+"""Qwen2 text decoder with M-RoPE, shared by Qwen2-VL and Qwen2.5-VL.
+
+GQA attention with q/k/v biases (o_proj has none), RMSNorm, SwiGLU MLP. Module names follow the hub keys
+(`model.layers.N.self_attn.q_proj`, `model.norm`, ...). Positions come in as explicit (3, batch, seq) M-RoPE
+ids; see `rope_index.py` for how they are made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import paddle
+import paddle.nn as nn
+from paddle.distributed.fleet.utils import recompute
+
+from ..activations import get_activation
+from ..attention import attention, causal_padding_mask
+from ..kv_cache import KVCache
+from ..rms_norm import RMSNorm
+from .configuration import Qwen2VLConfig
+from .vision import rotate_half
+
+
+class MRotaryEmbedding(nn.Layer):
+    """Multimodal rotary embedding: frequency slice i of each head rotates with axis (t, h, w)[i % 3]."""
+
+    def __init__(self, head_dim: int, theta: float, mrope_section):
+        super().__init__()
+        inv = 1.0 / (theta ** (np.arange(0, head_dim, 2, dtype=np.float32) / head_dim))
+        self.inv_freq = paddle.to_tensor(inv.astype(np.float32))
+        self.mrope_section = list(mrope_section)
+
+    def forward(self, position_ids: paddle.Tensor, dtype):
+        """position_ids: (3, batch, seq) -> cos, sin: (batch, seq, head_dim) in `dtype`."""
+        freqs = position_ids.astype("float32").unsqueeze(-1) * self.inv_freq  # (3, b, s, d/2)
+        parts = paddle.split(freqs, self.mrope_section, axis=-1)
+        freqs = paddle.concat([p[i % 3] for i, p in enumerate(parts)], axis=-1)
+        emb = paddle.concat([freqs, freqs], axis=-1)
+        return paddle.cos(emb).astype(dtype), paddle.sin(emb).astype(dtype)
+
+
+class Qwen2MLP(nn.Layer):
+    """SwiGLU: down(act(gate(x)) * up(x))."""
+
+    def __init__(self, hidden: int, intermediate: int, act: str, bias: bool = False):
+        super().__init__()
+        b = None if bias else False
+        self.gate_proj = nn.Linear(hidden, intermediate, bias_attr=b)
+        self.up_proj = nn.Linear(hidden, intermediate, bias_attr=b)
+        self.down_proj = nn.Linear(intermediate, hidden, bias_attr=b)
+        self.act_fn = get_activation(act)
+
+    def forward(self, x):
+        """x: (..., hidden) -> (..., hidden)."""
+        return self.down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Qwen2Attention(nn.Layer):
+    """Grouped-query self-attention with q/k/v biases and M-RoPE."""
+
+    def __init__(self, config: Qwen2VLConfig, layer_idx: int):
+        super().__init__()
+        self.layer_idx = layer_idx
+        self.num_heads = config.num_attention_heads
+        self.num_kv_heads = config.num_key_value_heads
+        self.head_dim = config.head_dim
+        self.backend = config.attn_implementation
+        h = config.hidden_size
+        self.q_proj = nn.Linear(h, self.num_heads * self.head_dim)
+        self.k_proj = nn.Linear(h, self.num_kv_heads * self.head_dim)
+        self.v_proj = nn.Linear(h, self.num_kv_heads * self.head_dim)
+        self.o_proj = nn.Linear(self.num_heads * self.head_dim, h, bias_attr=False)
+
+    def forward(self, x, cos, sin, mask, cache: KVCache | None, padding_mask):
+        """x: (b, s, hidden); cos/sin: (b, s, head_dim); mask: additive (b, 1, s, t) -> (b, s, hidden)."""
+        b, s, _ = x.shape
+        q = self.q_proj(x).reshape([b, s, self.num_heads, self.head_dim]).transpose([0, 2, 1, 3])
+        k = self.k_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
+        v = self.v_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
+        c, sn = cos.unsqueeze(1), sin.unsqueeze(1)
+        q = q * c + rotate_half(q) * sn
+        k = k * c + rotate_half(k) * sn
+        if cache is not None:
+            k, v = cache.update(self.layer_idx, k, v)
+        out = attention(
+            q, k, v, scale=self.head_dim**-0.5, backend=self.backend, mask=mask, padding_mask=padding_mask
+        )
+        return self.o_proj(out.reshape([b, s, -1]))
+
+
+class Qwen2DecoderLayer(nn.Layer):
+    """Pre-norm residual block: RMSNorm + attention, RMSNorm + SwiGLU."""
+
+    def __init__(self, config: Qwen2VLConfig, layer_idx: int):
+        super().__init__()
+        self.self_attn = Qwen2Attention(config, layer_idx)
+        self.mlp = Qwen2MLP(config.hidden_size, config.intermediate_size, config.hidden_act)
+        self.input_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
+        self.post_attention_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
+
+    def forward(self, x, cos, sin, mask, cache=None, padding_mask=None):
+        """x: (b, s, hidden) -> (b, s, hidden)."""
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, cache, padding_mask)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Qwen2VLTextModel(nn.Layer):
+    """Token embeddings, decoder layers and the final norm (hub prefix `model.`)."""
+
+    def __init__(self, config: Qwen2VLConfig):
+        super().__init__()
+        self.config = config
+        self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.layers = nn.LayerList([Qwen2DecoderLayer(config, i) for i in range(config.num_hidden_layers)])
+        self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps)
+        self.rotary_emb = MRotaryEmbedding(config.head_dim, config.rope_theta, config.mrope_section)
+
+    def forward(
+        self,
+        inputs_embeds: paddle.Tensor,
+        position_ids: paddle.Tensor,
+        attention_mask: paddle.Tensor | None = None,
+        cache: KVCache | None = None,
+    ) -> paddle.Tensor:
+        """inputs_embeds: (b, s, hidden); position_ids: (3, b, s); attention_mask: (b, past + s) 0/1.
+
+        Returns the normed hidden states (b, s, hidden). A given cache is filled with this call's keys/values.
+        """
+        b, s, _ = inputs_embeds.shape
+        past = cache.length if cache is not None else 0
+        if attention_mask is None:
+            attention_mask = paddle.ones([b, past + s], dtype="int64")
+        if attention_mask.shape[1] != past + s:
+            raise ValueError(
+                f"attention_mask covers {attention_mask.shape[1]} positions; the cache holds {past} and the "
+                f"input adds {s}"
+            )
+        dtype = inputs_embeds.dtype
+        mask = causal_padding_mask(attention_mask, s, dtype)
+        padding_mask = attention_mask if past == 0 else None
+        cos, sin = self.rotary_emb(position_ids, dtype)
+        h = inputs_embeds
+        for layer in self.layers:
+            if self.config.recompute and self.training and cache is None:
+                h = recompute(layer, h, cos, sin, mask, None, padding_mask)
+            else:
+                h = layer(h, cos, sin, mask, cache, padding_mask)
+        if cache is not None:
+            cache.advance(s)
+        return self.norm(h)

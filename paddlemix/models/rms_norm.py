@@ -1,0 +1,22 @@
+"""RMSNorm as Qwen computes it: normalize in float32, cast back, then scale."""
+
+from __future__ import annotations
+
+import paddle
+import paddle.nn as nn
+
+
+class RMSNorm(nn.Layer):
+    """x / rms(x) * weight, with the statistics in float32 whatever the parameter dtype."""
+
+    def __init__(self, dim: int, eps: float = 1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = self.create_parameter([dim], default_initializer=nn.initializer.Constant(1.0))
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """x: (..., dim) -> (..., dim), in x's dtype."""
+        dtype = x.dtype
+        xf = x.astype("float32")
+        xf = xf * paddle.rsqrt(xf.pow(2).mean(axis=-1, keepdim=True) + self.eps)
+        return self.weight * xf.astype(dtype)

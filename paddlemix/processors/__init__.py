@@ -1,0 +1,13 @@
+"""Processors: chat template, tokenizer and image preprocessing for Qwen2-VL / Qwen2.5-VL."""
+
+from paddlemix.processors.image_processor import Qwen2VLImageProcessor, smart_resize
+from paddlemix.processors.processor import Qwen2_5_VLProcessor, Qwen2VLProcessor
+from paddlemix.processors.tokenizer import Qwen2Tokenizer
+
+__all__ = [
+    "Qwen2VLImageProcessor",
+    "Qwen2VLProcessor",
+    "Qwen2_5_VLProcessor",
+    "Qwen2Tokenizer",
+    "smart_resize",
+]

@@ -1,0 +1,24 @@
+"""Install R1-MLLM on Paddle: `pip install -e .`"""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="paddlemix-r1-mllm",
+    version="0.1.0",
+    description="GRPO training of Qwen2-VL / Qwen2.5-VL on visual perception tasks, in PaddlePaddle",
+    packages=find_packages(include=["paddlemix", "paddlemix.*"]),
+    python_requires=">=3.9",
+    install_requires=[
+        "paddlepaddle>=3.0",
+        "tokenizers",
+        "safetensors",
+        "jinja2",
+        "numpy",
+        "pillow",
+        "pyyaml",
+    ],
+    extras_require={
+        "test": ["pytest"],
+        "reference": ["torch", "transformers>=4.50"],
+    },
+)
