@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 import paddle
 
-from ..models.kv_cache import KVCache
-from ..models.qwen2_vl.rope_index import decode_position_ids
 from .sampling import next_tokens
 
 
@@ -33,7 +31,7 @@ def _as_list(x):
 
 
 class GenerationMixin:
-    """Adds `generate` to a model with `get_rope_index`, `config` and a `model` text decoder."""
+    """Adds `generate` to a model with `config`, `get_rope_index` and `make_cache`."""
 
     @paddle.no_grad()
     def generate(
@@ -51,13 +49,16 @@ class GenerationMixin:
         eos_token_id=None,
         pad_token_id: int | None = None,
         return_logprobs: bool = False,
+        suppress_token_ids=None,
         **unused,
     ):
         """Decode up to `max_new_tokens` per sequence, stopping each one at its first eos.
 
         input_ids/attention_mask: (b, s), left-padded. Rows of the result are grouped by prompt: rows
         i*G .. i*G+G-1 continue prompt i. Returns the sequences (b*G, s + T), or a `GenerationOutput` with the
-        per-token log-probs when `return_logprobs` is set.
+        per-token log-probs when `return_logprobs` is set. `suppress_token_ids` are never generated (e.g. the
+        image placeholder, which a training forward would try to fill with image features); the log-probs stay
+        those of the unrestricted distribution.
         """
         unused.pop("mm_token_type_ids", None)
         if unused:
@@ -75,8 +76,7 @@ class GenerationMixin:
         position_ids, _ = self.get_rope_index(input_ids, image_grid_thw, attention_mask)
         next_pos = position_ids.max(axis=[0, 2]) + 1
 
-        dtype = self.model.embed_tokens.weight.dtype
-        cache = KVCache(cfg.num_hidden_layers, b, cfg.num_key_value_heads, s + max_new_tokens, cfg.head_dim, dtype)
+        cache = self.make_cache(b, s + max_new_tokens)
         out = self(input_ids, attention_mask, position_ids, pixel_values, image_grid_thw, cache, logits_to_keep=1)
         logits = out.logits[:, -1]
 
@@ -90,9 +90,10 @@ class GenerationMixin:
         n = b * g
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
         finished = paddle.zeros([n], dtype="bool")
+        suppress = paddle.to_tensor(_as_list(suppress_token_ids), dtype="int64") if suppress_token_ids else None
         tokens, logprobs, alive = [], [], []
         for step in range(max_new_tokens):
-            tok, lp = next_tokens(logits, do_sample, temperature, top_k, top_p)
+            tok, lp = next_tokens(logits, do_sample, temperature, top_k, top_p, suppress)
             tok = paddle.where(finished, paddle.full_like(tok, pad_token_id), tok.astype("int64"))
             lp = paddle.where(finished, paddle.zeros_like(lp), lp)
             alive.append(paddle.logical_not(finished))
@@ -102,7 +103,9 @@ class GenerationMixin:
             if step == max_new_tokens - 1 or bool(finished.all()):
                 break
             attention_mask = paddle.concat([attention_mask, paddle.ones([n, 1], dtype="int64")], axis=1)
-            out = self(tok.unsqueeze(-1), attention_mask, decode_position_ids(next_pos, step), past_key_values=cache)
+            # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest.
+            pos = (next_pos + step).reshape([1, n, 1]).expand([3, n, 1])
+            out = self(tok.unsqueeze(-1), attention_mask, pos, past_key_values=cache)
             logits = out.logits[:, -1]
 
         completion = paddle.stack(tokens, axis=1)

@@ -15,15 +15,15 @@ def filter_top_k(logits: paddle.Tensor, top_k: int) -> paddle.Tensor:
 
 
 def filter_top_p(logits: paddle.Tensor, top_p: float) -> paddle.Tensor:
-    """Keep the smallest set of tokens whose probability mass reaches top_p (always at least one)."""
+    """Keep the most likely tokens until their mass reaches top_p, inclusive (always at least one)."""
     if top_p is None or top_p >= 1.0:
         return logits
-    sorted_logits, order = paddle.sort(logits, axis=-1, descending=False), paddle.argsort(logits, axis=-1)
-    cum = paddle.cumsum(F.softmax(sorted_logits, axis=-1), axis=-1)
-    drop_sorted = cum <= (1 - top_p)
-    drop_sorted[:, -1] = False
-    drop = paddle.put_along_axis(paddle.zeros_like(drop_sorted), order, drop_sorted, axis=-1)
-    return paddle.where(drop, paddle.full_like(logits, float("-inf")), logits)
+    desc = paddle.sort(logits, axis=-1, descending=True)
+    probs = F.softmax(desc, axis=-1)
+    mass_before = paddle.cumsum(probs, axis=-1) - probs
+    n_keep = (mass_before < top_p).astype("int64").sum(axis=-1, keepdim=True)
+    threshold = paddle.take_along_axis(desc, n_keep - 1, axis=-1)
+    return paddle.where(logits < threshold, paddle.full_like(logits, float("-inf")), logits)
 
 
 def next_tokens(
@@ -32,22 +32,28 @@ def next_tokens(
     temperature: float = 1.0,
     top_k: int | None = None,
     top_p: float | None = None,
+    suppress_ids: paddle.Tensor | None = None,
 ):
-    """Pick one token per row of logits (b, vocab).
+    """Pick one token per row of logits (b, vocab); `suppress_ids` are never picked.
 
     Returns tokens (b,) and their log-probs (b,) under softmax(logits / temperature), before top-k/top-p
     truncation: the distribution that the GRPO loss recomputes from a forward pass.
     """
     logits = logits.astype("float32")
+    pick_from = logits
+    if suppress_ids is not None:
+        pick_from = paddle.put_along_axis(
+            logits, suppress_ids.unsqueeze(0).expand([logits.shape[0], -1]), float("-inf"), axis=-1
+        )
     if do_sample:
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0 when sampling, got {temperature}")
         scaled = logits / temperature
-        filtered = filter_top_p(filter_top_k(scaled, top_k), top_p)
+        filtered = filter_top_p(filter_top_k(pick_from / temperature, top_k), top_p)
         tokens = paddle.multinomial(F.softmax(filtered, axis=-1), num_samples=1).reshape([-1])
     else:
         scaled = logits
-        tokens = paddle.argmax(logits, axis=-1)
+        tokens = paddle.argmax(pick_from, axis=-1)
     logprobs = F.log_softmax(scaled, axis=-1)
     chosen = paddle.take_along_axis(logprobs, tokens.unsqueeze(-1), axis=-1).reshape([-1])
     return tokens, chosen

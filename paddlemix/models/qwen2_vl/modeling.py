@@ -58,6 +58,12 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
             video_token_id=self.config.video_token_id,
         )
 
+    def make_cache(self, batch: int, max_len: int) -> KVCache:
+        """An empty KV cache for `batch` rows of up to `max_len` positions, in the model's dtype."""
+        c = self.config
+        dtype = self.model.embed_tokens.weight.dtype
+        return KVCache(c.num_hidden_layers, batch, c.num_key_value_heads, max_len, c.head_dim, dtype)
+
     def embed(self, input_ids, pixel_values=None, image_grid_thw=None) -> paddle.Tensor:
         """Token embeddings (b, s, hidden) with the image placeholders replaced by vision features."""
         embeds = self.model.embed_tokens(input_ids)

@@ -100,8 +100,3 @@ def get_rope_index(
         deltas[b, 0] = (pos.max() + 1 if pos.size else 0) - len(tokens)
     return paddle.to_tensor(position_ids), paddle.to_tensor(deltas)
 
-
-def decode_position_ids(next_position: paddle.Tensor, step: int) -> paddle.Tensor:
-    """Position ids (3, batch, 1) of decoding step `step`, given each sample's first free id (batch,)."""
-    pos = (next_position + step).reshape([1, -1, 1])
-    return pos.expand([3, pos.shape[1], 1])
