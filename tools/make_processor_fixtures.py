@@ -23,7 +23,12 @@ SEED = 2024
 MIN_PIXELS = 56 * 56
 MAX_PIXELS = 28 * 28 * 12  # 9408: the 150x120 image is shrunk to 84x84
 # name -> (height, width): no resize, rounding resize, max_pixels shrink, min_pixels growth.
-IMAGE_SIZES = {"img_56x84": (56, 84), "img_100x61": (100, 61), "img_150x120": (150, 120), "img_30x40": (30, 40)}
+IMAGE_SIZES = {
+    "img_56x84": (56, 84),
+    "img_100x61": (100, 61),
+    "img_150x120": (150, 120),
+    "img_30x40": (30, 40),
+}
 
 
 def _user(*items) -> dict:
@@ -48,7 +53,9 @@ CHAT_CASES = {
         ]
     },
     "multiple_images": {
-        "messages": [_user(IMAGE, {"type": "text", "text": "Compare"}, IMAGE, {"type": "text", "text": " these."})]
+        "messages": [
+            _user(IMAGE, {"type": "text", "text": "Compare"}, IMAGE, {"type": "text", "text": " these."})
+        ]
     },
     "add_vision_id": {
         "messages": [_user(IMAGE, IMAGE, {"type": "video"}, {"type": "text", "text": "Which differ?"})],
@@ -71,7 +78,9 @@ PROCESSOR_CASES = {
     ],
     "padded_batch": [
         {
-            "messages": [_user(IMAGE, {"type": "text", "text": "Locate the red car and answer with its box."})],
+            "messages": [
+                _user(IMAGE, {"type": "text", "text": "Locate the red car and answer with its box."})
+            ],
             "images": ["img_150x120"],
         },
         {"messages": [_user(IMAGE, {"type": "text", "text": "Color?"})], "images": ["img_30x40"]},
@@ -169,7 +178,9 @@ def main() -> None:
         json.dump(golden, f, indent=1, ensure_ascii=False)
         f.write("\n")
     np.savez_compressed(os.path.join(FIXTURES, "processor_golden.npz"), **arrays)
-    print(f"wrote {TOKENIZER_DIR} and processor_golden.json/.npz with transformers {transformers.__version__}")
+    print(
+        f"wrote {TOKENIZER_DIR} and processor_golden.json/.npz with transformers {transformers.__version__}"
+    )
 
 
 if __name__ == "__main__":

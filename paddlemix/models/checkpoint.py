@@ -10,6 +10,7 @@ be served by any HF-compatible engine.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -109,6 +110,14 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
         raise CheckpointError(f"{path}: {len(unexpected)} tensors match no parameter, e.g. {unexpected[:5]}")
 
 
+_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "float64": 8}
+
+
+def dtype_name(dtype) -> str:
+    """'float32' for paddle.float32 (and for 'float32')."""
+    return str(dtype).replace("paddle.", "")
+
+
 def _parse_size(size) -> int:
     if isinstance(size, int):
         return size
@@ -130,7 +139,7 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
     params = dict(model.named_parameters())
     shards, current, size = [], [], 0
     for name in names:
-        nbytes = params[name].numel().item() * paddle.to_tensor([], dtype=dtype or params[name].dtype).element_size()
+        nbytes = params[name].numel().item() * _BYTES[dtype or dtype_name(params[name].dtype)]
         if current and size + nbytes > limit:
             shards.append(current)
             current, size = [], 0
@@ -144,11 +153,12 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
         for name in shard:
             t = params[name].detach()
             if name in transposed:
-                t = t.T
+                # .T is a strided view in Paddle 3; safetensors needs packed memory.
+                t = t.T.contiguous()
             if dtype is not None:
                 t = t.astype(dtype)
-            tensors[name] = t.contiguous() if hasattr(t, "contiguous") else t
-            total += t.numel().item() * t.element_size()
+            tensors[name] = t
+            total += t.numel().item() * _BYTES[dtype_name(t.dtype)]
             weight_map[name] = fname
         save_file(tensors, os.path.join(path, fname), metadata={"format": "pt"})
         del tensors
@@ -191,7 +201,8 @@ class PretrainedModel(nn.Layer):
 
     def save_pretrained(self, path: str, dtype: str | None = None, max_shard_size="5GB") -> None:
         """Write config.json and safetensors weights in the hub layout (plus the source's generation config)."""
-        self.config.save_pretrained(path)
+        weights_dtype = dtype or dtype_name(next(iter(self.parameters())).dtype)
+        dataclasses.replace(self.config, torch_dtype=weights_dtype).save_pretrained(path)
         save_checkpoint(self, path, dtype=dtype, max_shard_size=max_shard_size)
         src = getattr(self, "name_or_path", None)
         gen = os.path.join(src, "generation_config.json") if src else None

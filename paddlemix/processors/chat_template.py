@@ -5,6 +5,8 @@ Same sandboxed environment (`trim_blocks`, `lstrip_blocks`, `loopcontrols`), the
 (`messages`, `add_generation_prompt`, `tools`, `documents`, the special tokens and any extra keyword).
 """
 
+from __future__ import annotations
+
 import json
 import os
 from collections.abc import Mapping
@@ -35,7 +37,9 @@ def _strftime_now(format: str) -> str:
 @lru_cache
 def compile_chat_template(template: str) -> jinja2.Template:
     """Compile a chat template once; templates come from checkpoints, so they run sandboxed."""
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+    env = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols]
+    )
     env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _strftime_now

@@ -9,7 +9,6 @@ Qwen2.5-VL uses the same image processor.
 import json
 import math
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -54,7 +53,9 @@ def load_image(path: str) -> Image.Image:
             return ImageOps.exif_transpose(image).convert("RGB")
     # Pillow reports damaged files with many exception types (OSError, SyntaxError, EOFError, struct.error).
     except Exception as err:
-        raise ValueError(f"cannot decode image file {path!r}: the file is corrupt or truncated ({err})") from err
+        raise ValueError(
+            f"cannot decode image file {path!r}: the file is corrupt or truncated ({err})"
+        ) from err
 
 
 def _pil_to_rgb(image: Image.Image) -> np.ndarray:
@@ -76,7 +77,9 @@ def _array_to_rgb(array: np.ndarray) -> np.ndarray:
     elif array.shape[0] in (1, 3, 4):
         array = np.moveaxis(array, 0, -1)
     elif array.shape[-1] not in (1, 3, 4):
-        raise ValueError(f"cannot find the channel axis (1, 3 or 4 channels) of an image array of shape {array.shape}")
+        raise ValueError(
+            f"cannot find the channel axis (1, 3 or 4 channels) of an image array of shape {array.shape}"
+        )
     if array.dtype != np.uint8:
         if not (np.all(array >= 0) and np.all(array <= 255) and np.array_equal(array, np.round(array))):
             raise ValueError(
@@ -101,7 +104,9 @@ def to_rgb_array(image) -> np.ndarray:
         return _pil_to_rgb(image)
     if isinstance(image, np.ndarray):
         return _array_to_rgb(image)
-    raise ValueError(f"an image must be a PIL image, a numpy array or a file path, got {type(image).__name__}")
+    raise ValueError(
+        f"an image must be a PIL image, a numpy array or a file path, got {type(image).__name__}"
+    )
 
 
 def flatten_images(images) -> list:
@@ -118,7 +123,9 @@ class Qwen2VLImageProcessor:
     """Turns images into flattened vision patches `pixel_values` and their grid `image_grid_thw`."""
 
     min_pixels: int = 56 * 56  # fewest pixels an image keeps after resizing
-    max_pixels: int = 28 * 28 * 1280  # most pixels an image keeps after resizing (transformers' class default)
+    max_pixels: int = (
+        28 * 28 * 1280
+    )  # most pixels an image keeps after resizing (transformers' class default)
     patch_size: int = 14  # side of a ViT patch
     temporal_patch_size: int = 2  # frames per patch; a still image is repeated to fill them
     merge_size: int = 2  # the merger joins merge_size x merge_size patches into one LLM token
@@ -138,7 +145,9 @@ class Qwen2VLImageProcessor:
         if len(self.image_mean) != 3 or len(self.image_std) != 3:
             raise ValueError("image_mean and image_std must have 3 values (one per RGB channel)")
         if not 0 < self.min_pixels <= self.max_pixels:
-            raise ValueError(f"need 0 < min_pixels <= max_pixels, got {self.min_pixels} and {self.max_pixels}")
+            raise ValueError(
+                f"need 0 < min_pixels <= max_pixels, got {self.min_pixels} and {self.max_pixels}"
+            )
         if not self.do_convert_rgb:
             raise ValueError("do_convert_rgb=False is not supported: the vision tower expects 3-channel RGB")
 
@@ -210,10 +219,14 @@ class Qwen2VLImageProcessor:
         self._check_size(index, height, width)
         if self.do_resize:
             resized_height, resized_width = self.resized_size(height, width)
-            resized = Image.fromarray(rgb).resize((resized_width, resized_height), resample=Image.Resampling(self.resample))
+            resized = Image.fromarray(rgb).resize(
+                (resized_width, resized_height), resample=Image.Resampling(self.resample)
+            )
             rgb = np.array(resized)
         elif height % self.factor or width % self.factor:
-            raise ValueError(f"image {index} is {height}x{width}; with do_resize=False sides must be multiples of {self.factor}")
+            raise ValueError(
+                f"image {index} is {height}x{width}; with do_resize=False sides must be multiples of {self.factor}"
+            )
         pixels = np.moveaxis(rgb, -1, 0)  # (3, H, W)
         if self.do_rescale:
             # transformers upcasts to float64 before scaling and casts to float32 afterwards.

@@ -10,10 +10,16 @@ Example::
 The outputs equal transformers' `Qwen2VLProcessor` with its PIL image processor (tests/processors/).
 """
 
+from __future__ import annotations
+
 import numpy as np
 import paddle
 
-from paddlemix.processors.chat_template import PROCESSOR_TEMPLATE_FILES, load_chat_template, render_chat_template
+from paddlemix.processors.chat_template import (
+    PROCESSOR_TEMPLATE_FILES,
+    load_chat_template,
+    render_chat_template,
+)
 from paddlemix.processors.image_processor import Qwen2VLImageProcessor, flatten_images
 from paddlemix.processors.tokenizer import Qwen2Tokenizer
 
@@ -48,7 +54,9 @@ class Qwen2VLProcessor:
             raise ValueError(f"the tokenizer has no {self.image_token} token")
 
     @classmethod
-    def from_pretrained(cls, path: str, min_pixels: int | None = None, max_pixels: int | None = None, **image_overrides):
+    def from_pretrained(
+        cls, path: str, min_pixels: int | None = None, max_pixels: int | None = None, **image_overrides
+    ):
         """Load tokenizer, image processor and chat template from a hub directory; arguments override its config."""
         overrides = {"min_pixels": min_pixels, "max_pixels": max_pixels, **image_overrides}
         image_processor = Qwen2VLImageProcessor.from_pretrained(
@@ -77,7 +85,9 @@ class Qwen2VLProcessor:
         batched = bool(conversation) and isinstance(conversation[0], (list, tuple))
         conversations = conversation if batched else [conversation]
         texts = [
-            render_chat_template(template, conv, add_generation_prompt=add_generation_prompt, **template_kwargs)
+            render_chat_template(
+                template, conv, add_generation_prompt=add_generation_prompt, **template_kwargs
+            )
             for conv in conversations
         ]
         return texts if batched else texts[0]
@@ -122,7 +132,9 @@ class Qwen2VLProcessor:
             )
         n_videos = sum(t.count(self.video_token) for t in texts)
         if n_videos:
-            raise ValueError(f"found {n_videos} {self.video_token} placeholders, but videos are not supported")
+            raise ValueError(
+                f"found {n_videos} {self.video_token} placeholders, but videos are not supported"
+            )
 
         batch = {}
         if images:

@@ -5,13 +5,19 @@ the eos / pad tokens, the padding side and (for Qwen2-VL) the chat template. Ids
 those of transformers' `Qwen2Tokenizer` (checked in tests/processors/test_tokenizer.py).
 """
 
+from __future__ import annotations
+
 import json
 import os
 from collections.abc import Sequence
 
 from tokenizers import Tokenizer
 
-from paddlemix.processors.chat_template import TOKENIZER_TEMPLATE_FILES, load_chat_template, render_chat_template
+from paddlemix.processors.chat_template import (
+    TOKENIZER_TEMPLATE_FILES,
+    load_chat_template,
+    render_chat_template,
+)
 
 TOKENIZER_FILE = "tokenizer.json"
 TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
@@ -57,7 +63,7 @@ class Qwen2Tokenizer:
                 raise ValueError(f"{name} {token!r} is not in the vocabulary")
 
     @classmethod
-    def from_pretrained(cls, path: str) -> "Qwen2Tokenizer":
+    def from_pretrained(cls, path: str) -> Qwen2Tokenizer:
         """Load `tokenizer.json` and `tokenizer_config.json` from the directory `path`.
 
         The padding side comes from `tokenizer_config.json`, and is left when the file does not say:
@@ -113,7 +119,9 @@ class Qwen2Tokenizer:
         """Ids of `text`; special tokens written in the text map to their ids."""
         return self._tokenizer.encode(text, add_special_tokens=add_special_tokens).ids
 
-    def pad(self, sequences: list[list[int]], padding_side: str | None = None) -> tuple[list[list[int]], list[list[int]]]:
+    def pad(
+        self, sequences: list[list[int]], padding_side: str | None = None
+    ) -> tuple[list[list[int]], list[list[int]]]:
         """Pad id lists to the longest with `pad_token_id`; returns (input_ids, attention_mask)."""
         side = padding_side or self.padding_side
         if side not in ("left", "right"):

@@ -11,7 +11,17 @@ as well as with `paddlemix.processors.Qwen2VLProcessor.from_pretrained`.
 import json
 import os
 
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import (
+    AddedToken,
+    Regex,
+    Tokenizer,
+    decoders,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+    trainers,
+)
 
 BASE_VOCAB = 400
 SPECIAL_TOKENS = [
@@ -35,9 +45,7 @@ TINY_VOCAB_SIZE = 448
 
 # Qwen2's pre-tokenizer split, as in the published tokenizer.json and transformers' Qwen2Tokenizer
 # (which rebuilds its pipeline from this pattern, so ours must be the same for ids to agree).
-QWEN2_PRETOKENIZE_REGEX = (
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
+QWEN2_PRETOKENIZE_REGEX = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 
 # The chat template published with Qwen2-VL-*-Instruct (Qwen2.5-VL's renders images the same way).
 QWEN2_VL_CHAT_TEMPLATE = (
@@ -95,7 +103,9 @@ def _train_bpe() -> Tokenizer:
             pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False),
         ]
     )
-    tokenizer.post_processor = processors.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
+    tokenizer.post_processor = processors.ByteLevel(
+        add_prefix_space=False, trim_offsets=False, use_regex=False
+    )
     tokenizer.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
     trainer = trainers.BpeTrainer(
         vocab_size=BASE_VOCAB,
@@ -111,7 +121,10 @@ def _train_bpe() -> Tokenizer:
             "the built-in corpus is too small for that many merges"
         )
     tokenizer.add_special_tokens(
-        [AddedToken(tok, single_word=False, lstrip=False, rstrip=False, normalized=False, special=True) for tok in SPECIAL_TOKENS]
+        [
+            AddedToken(tok, single_word=False, lstrip=False, rstrip=False, normalized=False, special=True)
+            for tok in SPECIAL_TOKENS
+        ]
     )
     for tok, idx in SPECIAL_TOKEN_IDS.items():
         if tokenizer.token_to_id(tok) != idx:
@@ -190,5 +203,7 @@ def build_tiny_tokenizer(
     _train_bpe().save(os.path.join(out_dir, "tokenizer.json"), pretty=True)
     _write_json(os.path.join(out_dir, "tokenizer_config.json"), _tokenizer_config(model_max_length))
     _write_json(os.path.join(out_dir, "chat_template.json"), {"chat_template": QWEN2_VL_CHAT_TEMPLATE})
-    _write_json(os.path.join(out_dir, "preprocessor_config.json"), _preprocessor_config(min_pixels, max_pixels))
+    _write_json(
+        os.path.join(out_dir, "preprocessor_config.json"), _preprocessor_config(min_pixels, max_pixels)
+    )
     return out_dir

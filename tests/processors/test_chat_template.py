@@ -7,7 +7,14 @@ from PIL import Image
 from paddlemix.processors.chat_template import load_chat_template, render_chat_template
 from paddlemix.testing.tiny_tokenizer import QWEN2_VL_CHAT_TEMPLATE
 
-CHAT_CASES = ("no_system", "with_system", "string_content", "multiple_images", "add_vision_id", "no_generation_prompt")
+CHAT_CASES = (
+    "no_system",
+    "with_system",
+    "string_content",
+    "multiple_images",
+    "add_vision_id",
+    "no_generation_prompt",
+)
 
 
 @pytest.mark.parametrize("name", CHAT_CASES)
@@ -27,7 +34,9 @@ def test_matches_transformers_live(processor, hf_processor, processor_golden, na
     expected = hf_processor.apply_chat_template(case["messages"], **kwargs)
     assert processor.apply_chat_template(case["messages"], **kwargs) == expected
     assert hf_processor.tokenizer.apply_chat_template(case["messages"], tokenize=False, **kwargs) == expected
-    ids = hf_processor.tokenizer.apply_chat_template(case["messages"], tokenize=True, return_dict=False, **kwargs)
+    ids = hf_processor.tokenizer.apply_chat_template(
+        case["messages"], tokenize=True, return_dict=False, **kwargs
+    )
     assert processor.tokenizer.apply_chat_template(case["messages"], tokenize=True, **kwargs) == list(ids)
 
 
@@ -49,7 +58,10 @@ def test_image_objects_and_none_keys(processor, processor_golden):
     messages = [
         {
             "role": "user",
-            "content": [{"type": "image", "image": Image.new("RGB", (28, 28))}, *case["messages"][0]["content"][1:]],
+            "content": [
+                {"type": "image", "image": Image.new("RGB", (28, 28))},
+                *case["messages"][0]["content"][1:],
+            ],
             "name": None,
         }
     ]

@@ -38,7 +38,9 @@ def test_smart_resize_matches_transformers_live():
         min_pixels = int(rng.choice([784, 3136, 200704]))
         max_pixels = min_pixels * int(rng.choice([1, 4, 64, 4096]))
         factor = int(rng.choice([28, 32]))
-        assert smart_resize(h, w, factor, min_pixels, max_pixels) == hf_smart_resize(h, w, factor, min_pixels, max_pixels)
+        assert smart_resize(h, w, factor, min_pixels, max_pixels) == hf_smart_resize(
+            h, w, factor, min_pixels, max_pixels
+        )
 
 
 def test_output_layout(image_processor, processor_arrays):
@@ -71,7 +73,14 @@ def test_input_types_agree(image_processor, processor_arrays, tmp_path):
     image = processor_arrays["image/img_100x61"]
     path = tmp_path / "img.png"
     Image.fromarray(image).save(path)
-    inputs = [Image.fromarray(image), image, image.transpose(2, 0, 1), str(path), path, image.astype(np.float32)]
+    inputs = [
+        Image.fromarray(image),
+        image,
+        image.transpose(2, 0, 1),
+        str(path),
+        path,
+        image.astype(np.float32),
+    ]
     outs = [image_processor([x]) for x in inputs]
     for out in outs[1:]:
         np.testing.assert_array_equal(out["pixel_values"], outs[0]["pixel_values"])
@@ -79,7 +88,9 @@ def test_input_types_agree(image_processor, processor_arrays, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA", "L", "P", "P_transparent"])
-def test_color_modes_match_transformers_live(image_processor, hf_processor, processor_arrays, assert_same, mode):
+def test_color_modes_match_transformers_live(
+    image_processor, hf_processor, processor_arrays, assert_same, mode
+):
     """Grayscale, palette and transparent images convert to RGB exactly as transformers converts them."""
     rgb = processor_arrays["image/img_100x61"]
     alpha = processor_arrays["image/img_56x84"][:, :, 0]
@@ -95,7 +106,9 @@ def test_color_modes_match_transformers_live(image_processor, hf_processor, proc
     assert_same(out["image_grid_thw"], expected["image_grid_thw"], f"{mode} image_grid_thw")
 
 
-def test_file_path_matches_transformers_live(image_processor, hf_processor, processor_arrays, assert_same, tmp_path):
+def test_file_path_matches_transformers_live(
+    image_processor, hf_processor, processor_arrays, assert_same, tmp_path
+):
     """A JPEG path is decoded like transformers' load_image (EXIF transpose, then RGB)."""
     path = str(tmp_path / "img.jpg")
     Image.fromarray(processor_arrays["image/img_150x120"]).save(path, quality=90)
@@ -106,13 +119,20 @@ def test_file_path_matches_transformers_live(image_processor, hf_processor, proc
 def test_from_pretrained_reads_config_and_overrides(tokenizer_dir, tmp_path):
     """Config values are read; keyword arguments win; the hub `size` dict is understood; typos are errors."""
     processor = Qwen2VLImageProcessor.from_pretrained(tokenizer_dir)
-    assert (processor.min_pixels, processor.max_pixels, processor.patch_size, processor.merge_size) == (3136, 9408, 14, 2)
+    assert (processor.min_pixels, processor.max_pixels, processor.patch_size, processor.merge_size) == (
+        3136,
+        9408,
+        14,
+        2,
+    )
     assert processor.rescale_factor == 1 / 255 and processor.resample == 3
     overridden = Qwen2VLImageProcessor.from_pretrained(tokenizer_dir, min_pixels=784, max_pixels=12845056)
     assert (overridden.min_pixels, overridden.max_pixels) == (784, 12845056)
     assert overridden.get_number_of_image_patches(150, 120) == (140 // 14) * (112 // 14)
 
-    (tmp_path / "preprocessor_config.json").write_text(json.dumps({"size": {"shortest_edge": 1000, "longest_edge": 5000}}))
+    (tmp_path / "preprocessor_config.json").write_text(
+        json.dumps({"size": {"shortest_edge": 1000, "longest_edge": 5000}})
+    )
     from_size = Qwen2VLImageProcessor.from_pretrained(str(tmp_path))
     assert (from_size.min_pixels, from_size.max_pixels) == (1000, 5000)
     with pytest.raises(TypeError, match="max_pixel"):
@@ -149,7 +169,9 @@ def test_missing_file(image_processor, tmp_path):
 @pytest.mark.parametrize(("height", "width"), [(20, 100), (100, 27), (1, 1)])
 def test_tiny_image(image_processor, height, width):
     """Sides below 28 px (one merged token) are refused with the size in the message."""
-    with pytest.raises(ValueError, match=rf"image 0 is {height}x{width} pixels; both sides must be at least 28 px"):
+    with pytest.raises(
+        ValueError, match=rf"image 0 is {height}x{width} pixels; both sides must be at least 28 px"
+    ):
         image_processor([Image.new("RGB", (width, height))])
 
 

@@ -34,7 +34,9 @@ def test_matches_golden(processor, processor_golden, processor_arrays, assert_sa
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_matches_transformers_live(processor, hf_processor, processor_golden, processor_arrays, assert_same, case):
+def test_matches_transformers_live(
+    processor, hf_processor, processor_golden, processor_arrays, assert_same, case
+):
     """Same as the golden test, against the installed transformers; also checks the golden file is current."""
     samples, images = _case_inputs(processor_golden, processor_arrays, case)
     pil = [Image.fromarray(img) for img in images]
@@ -47,7 +49,11 @@ def test_matches_transformers_live(processor, hf_processor, processor_golden, pr
 
 def test_placeholders_expand_per_image(processor, processor_golden, processor_arrays):
     """Each <|image_pad|> becomes t*h*w/4 tokens, in image order, inside its vision_start/end pair."""
-    out = processor(text=processor_golden["processor"]["two_images"]["texts"], images=_case_inputs(processor_golden, processor_arrays, "two_images")[1], return_tensors="np")
+    out = processor(
+        text=processor_golden["processor"]["two_images"]["texts"],
+        images=_case_inputs(processor_golden, processor_arrays, "two_images")[1],
+        return_tensors="np",
+    )
     grid = out["image_grid_thw"]
     assert grid.tolist() == [[1, 4, 6], [1, 8, 4]]  # 56x84 kept; 100x61 -> 112x56
     ids = out["input_ids"][0].tolist()
@@ -134,12 +140,17 @@ def test_pixel_budget_overrides(tokenizer_dir, processor_arrays):
     assert default.image_processor.max_pixels == 9408
     bigger = Qwen2VLProcessor.from_pretrained(tokenizer_dir, max_pixels=28 * 28 * 100)
     smaller = Qwen2VLProcessor.from_pretrained(tokenizer_dir, min_pixels=28 * 28, max_pixels=28 * 28 * 4)
-    grids = [p(text="<|image_pad|>", images=[image], return_tensors="np")["image_grid_thw"].tolist() for p in (default, bigger, smaller)]
+    grids = [
+        p(text="<|image_pad|>", images=[image], return_tensors="np")["image_grid_thw"].tolist()
+        for p in (default, bigger, smaller)
+    ]
     # 150x120 -> 84x84 under 9408 px, kept as 140x112 under 78400 px, 56x28 under 3136 px.
     assert grids == [[[1, 6, 6]], [[1, 10, 8]], [[1, 4, 2]]]
 
 
-def test_qwen2_5_processor_is_the_same_for_images(tokenizer_dir, processor, processor_golden, processor_arrays, assert_same):
+def test_qwen2_5_processor_is_the_same_for_images(
+    tokenizer_dir, processor, processor_golden, processor_arrays, assert_same
+):
     """Qwen2.5-VL's processor gives the same outputs as Qwen2-VL's for images."""
     samples, images = _case_inputs(processor_golden, processor_arrays, "two_images")
     texts = processor_golden["processor"]["two_images"]["texts"]
@@ -160,3 +171,22 @@ def test_qwen2_5_matches_transformers_live(tokenizer_dir, processor_golden, proc
     out = Qwen2_5_VLProcessor.from_pretrained(tokenizer_dir)(text=texts, images=images, return_tensors="np")
     for key in KEYS:
         assert_same(out[key], expected[key], key)
+
+
+def test_directory_loads_in_transformers(tokenizer_dir):
+    """transformers' Auto classes read the tiny directory as a Qwen2-VL tokenizer and image processor.
+
+    `AutoProcessor` itself also builds the video processor, which needs torchvision; the processor-level
+    loading is covered by `load_reference_processor` (transformers' `from_pretrained`, minus video).
+    """
+    transformers = pytest.importorskip("transformers")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tokenizer_dir)
+    assert type(tokenizer).__name__ == "Qwen2Tokenizer"
+    assert (tokenizer.eos_token, tokenizer.pad_token, tokenizer.padding_side) == (
+        "<|im_end|>",
+        "<|endoftext|>",
+        "left",
+    )
+    image_processor = transformers.AutoImageProcessor.from_pretrained(tokenizer_dir, backend="pil")
+    assert type(image_processor).__name__ == "Qwen2VLImageProcessorPil"
+    assert (image_processor.size.shortest_edge, image_processor.size.longest_edge) == (3136, 9408)

@@ -8,7 +8,12 @@ import paddle
 import pytest
 
 from paddlemix.processors import Qwen2Tokenizer
-from paddlemix.testing.tiny_tokenizer import BASE_VOCAB, SPECIAL_TOKEN_IDS, SPECIAL_TOKENS, build_tiny_tokenizer
+from paddlemix.testing.tiny_tokenizer import (
+    BASE_VOCAB,
+    SPECIAL_TOKEN_IDS,
+    SPECIAL_TOKENS,
+    build_tiny_tokenizer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,24 @@ def test_matches_transformers_live(tokenizer, hf_processor, processor_golden):
     assert hf.padding_side == tokenizer.padding_side
     assert (hf.pad_token_id, hf.eos_token_id) == (tokenizer.pad_token_id, tokenizer.eos_token_id)
     rng = np.random.default_rng(0)
-    pieces = ["the", " picture", " box", "  ", "\n", "\t", "12", "3.5", "é", "日本", "'s", "<|im_start|>", "<|image_pad|>", "!", " A", "ı"]
+    pieces = [
+        "the",
+        " picture",
+        " box",
+        "  ",
+        "\n",
+        "\t",
+        "12",
+        "3.5",
+        "é",
+        "日本",
+        "'s",
+        "<|im_start|>",
+        "<|image_pad|>",
+        "!",
+        " A",
+        "ı",
+    ]
     texts = [case["text"] for case in processor_golden["tokenizer"]]
     texts += ["".join(rng.choice(pieces, size=int(rng.integers(1, 30)))) for _ in range(200)]
     for text in texts:

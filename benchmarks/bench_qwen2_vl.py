@@ -1,0 +1,248 @@
+"""CPU speed of paddlemix's Qwen2-VL / Qwen2.5-VL against transformers: prefill, greedy decoding, G rollouts.
+
+    python benchmarks/bench_qwen2_vl.py [--model-type qwen2_vl|qwen2_5_vl] [--layers 4 --hidden 512 ...]
+
+One small random checkpoint is built in the hub layout with transformers in a temp dir (default: text 4 layers,
+hidden 512, 8 heads of 64, 2 kv heads, SwiGLU 1376, vocab 2048, tied embeddings; vision depth 4, width 256;
+one 448x448 image = 1024 patches = 256 image tokens) and loaded twice: transformers on torch float32 with its
+default attention (sdpa), and paddlemix on paddle float32 (eager attention, the CPU backend). Both get the
+same token ids and pixels. Every measurement is the median of `--repeats` runs after `--warmup` runs, with ours
+and the reference alternating so that both see the same machine load:
+
+1. forward: one prefill of prompt + image with full logits, in tokens/s (ratio ours/ref, > 1 means faster);
+2. greedy: `generate` of exactly `--new-tokens` tokens for one prompt, in new tokens/s (ratio ours/ref);
+3. rollouts: `generate(num_return_sequences=G, do_sample=True)`, wall time (speedup ref/ours).
+
+The eos id is -1, which no sampler can produce, so both libraries always decode exactly `--new-tokens` tokens.
+Both frameworks get `--threads` CPU threads (default: all cores). Paddle's own default is 1: its bootstrap sets
+OMP_NUM_THREADS=1 unless the environment says otherwise, so it is raised explicitly here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import paddle
+import torch
+import transformers
+from PIL import Image
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+from paddlemix.models import AutoModelForConditionalGeneration
+from paddlemix.testing.tiny_models import tiny_config_dict
+from paddlemix.testing.tiny_tokenizer import build_tiny_tokenizer
+
+HF_CLASSES = {
+    "qwen2_vl": (transformers.Qwen2VLConfig, transformers.Qwen2VLForConditionalGeneration),
+    "qwen2_5_vl": (transformers.Qwen2_5_VLConfig, transformers.Qwen2_5_VLForConditionalGeneration),
+}
+# An id outside the vocabulary: generation can never stop early, so both sides decode the same count.
+NEVER_EOS = -1
+PROMPT = "Describe this image in detail, then output the bounding box of the red car as a list of coordinates."
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Command-line options; the defaults keep one run under about three minutes on 2 cores."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model-type", choices=sorted(HF_CLASSES), default="qwen2_vl")
+    p.add_argument("--layers", type=int, default=4, help="text decoder layers")
+    p.add_argument("--hidden", type=int, default=512, help="text hidden size")
+    p.add_argument("--heads", type=int, default=8, help="text attention heads")
+    p.add_argument("--kv-heads", type=int, default=2, help="text key/value heads")
+    p.add_argument("--intermediate", type=int, default=1376, help="text SwiGLU width")
+    p.add_argument("--vocab", type=int, default=2048, help="vocabulary rows (the tokenizer uses the first 414)")
+    p.add_argument("--untied", action="store_true", help="separate lm_head instead of tied embeddings")
+    p.add_argument("--vision-depth", type=int, default=4)
+    p.add_argument("--vision-width", type=int, default=256, help="vision block width (heads of 64)")
+    p.add_argument("--image-size", type=int, default=448, help="side of the square image, a multiple of 28")
+    p.add_argument("--new-tokens", type=int, default=64)
+    p.add_argument("--group", type=int, default=8, help="G, sampled rollouts per prompt")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads for torch and for paddle")
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def mrope_section(head_dim: int) -> list:
+    """Split head_dim/2 rotary frequencies over (t, h, w) in the published 16:24:24 proportion."""
+    half = head_dim // 2
+    t = half // 4
+    return [t, (half - t) // 2, half - t - (half - t) // 2]
+
+
+def bench_config(args) -> dict:
+    """The flat hub config.json of the benchmark checkpoint (token ids of the tiny tokenizer)."""
+    head_dim = args.hidden // args.heads
+    vision_heads = max(1, args.vision_width // 64)
+    if args.model_type == "qwen2_vl":
+        name = "qwen2_vl_tied"
+        vision = {"depth": args.vision_depth, "embed_dim": args.vision_width, "hidden_size": args.hidden,
+                  "mlp_ratio": 4, "num_heads": vision_heads}
+    else:
+        name = "qwen2_5_vl_tied"
+        # Published ratios: SwiGLU 3420/1280 of the width; full attention in the last block of each group.
+        vision = {"depth": args.vision_depth, "hidden_size": args.vision_width,
+                  "intermediate_size": args.vision_width * 3420 // 1280, "num_heads": vision_heads,
+                  "out_hidden_size": args.hidden, "window_size": 112,
+                  "fullatt_block_indexes": [args.vision_depth - 1]}
+    cfg = tiny_config_dict(name)
+    cfg.update(
+        vocab_size=args.vocab,
+        hidden_size=args.hidden,
+        intermediate_size=args.intermediate,
+        num_hidden_layers=args.layers,
+        num_attention_heads=args.heads,
+        num_key_value_heads=args.kv_heads,
+        tie_word_embeddings=not args.untied,
+        rope_scaling={"type": "mrope", "mrope_section": mrope_section(head_dim)},
+    )
+    cfg["vision_config"].update(vision)
+    return cfg
+
+
+def build_checkpoint(cfg: dict, out_dir: str, seed: int) -> None:
+    """Write random transformers weights, the flat config and the tiny tokenizer to out_dir."""
+    config_cls, model_cls = HF_CLASSES[cfg["model_type"]]
+    kwargs = {k: v for k, v in cfg.items() if k not in ("architectures", "model_type", "torch_dtype")}
+    torch.manual_seed(seed)
+    model_cls(config_cls(**kwargs)).eval().save_pretrained(out_dir)
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2, sort_keys=True)
+    # The default pixel budget (3136 .. 12845056) keeps a 448x448 image at its size.
+    build_tiny_tokenizer(out_dir)
+
+
+def make_inputs(ckpt: str, image_size: int, image_token_id: int, seed: int):
+    """One chat prompt with one random image, as torch tensors for transformers and paddle tensors for ours."""
+    tok = transformers.AutoTokenizer.from_pretrained(ckpt)
+    images = Qwen2VLImageProcessorPil.from_pretrained(ckpt)
+    with open(os.path.join(ckpt, "chat_template.json")) as f:
+        template = json.load(f)["chat_template"]
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": PROMPT}]}]
+    text = tok.apply_chat_template(messages, chat_template=template, tokenize=False, add_generation_prompt=True)
+    pixels = np.random.RandomState(seed).randint(0, 255, (image_size, image_size, 3), dtype=np.uint8)
+    vision = images(images=[Image.fromarray(pixels)], return_tensors="pt")
+    # transformers' AutoProcessor needs torchvision, so the image placeholder is expanded here, as it would.
+    n_image_tokens = int(vision["image_grid_thw"][0].prod()) // images.merge_size**2
+    text = text.replace("<|image_pad|>", "<|image_pad|>" * n_image_tokens)
+    ref = {**tok([text], return_tensors="pt"), **vision}
+    ref["mm_token_type_ids"] = (ref["input_ids"] == image_token_id).long()
+    ours = {k: paddle.to_tensor(v.numpy()) for k, v in ref.items() if k != "mm_token_type_ids"}
+    return ref, ours
+
+
+def median_times(fns: dict, warmup: int, repeats: int) -> dict:
+    """Median wall time in seconds of each callable, alternating between them on every repeat."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def check_lengths(ref_shape, our_shape, rows: int, length: int) -> None:
+    """Both libraries must have produced `rows` sequences of `length` ids, or the timings compare nothing."""
+    for name, shape in (("transformers", tuple(ref_shape)), ("ours", tuple(our_shape))):
+        if shape != (rows, length):
+            raise RuntimeError(f"{name} generated shape {shape}, expected {(rows, length)}")
+
+
+def run(args) -> None:
+    """Build the checkpoint, load both models, time the three workloads and print the table."""
+    torch.set_num_threads(args.threads)
+    paddle.base.core.set_num_threads(args.threads)
+    cfg = bench_config(args)
+    with tempfile.TemporaryDirectory() as ckpt:
+        build_checkpoint(cfg, ckpt, args.seed)
+        _, model_cls = HF_CLASSES[args.model_type]
+        ref_model = model_cls.from_pretrained(ckpt, dtype=torch.float32).eval()
+        our_model = AutoModelForConditionalGeneration.from_pretrained(ckpt, dtype="float32")
+        ref_in, our_in = make_inputs(ckpt, args.image_size, cfg["image_token_id"], args.seed)
+    seq = ref_in["input_ids"].shape[1]
+    n_patches = ref_in["pixel_values"].shape[0]
+    T, G = args.new_tokens, args.group
+    pad = cfg["pad_token_id"]
+
+    def ref_forward():
+        with torch.no_grad():
+            return ref_model(**ref_in).logits
+
+    def our_forward():
+        with paddle.no_grad():
+            return our_model(**our_in).logits.numpy()
+
+    def ref_generate(sample: bool):
+        with torch.no_grad():
+            return ref_model.generate(
+                **ref_in, max_new_tokens=T, do_sample=sample, temperature=1.0, top_k=0, top_p=1.0,
+                num_return_sequences=G if sample else 1, eos_token_id=NEVER_EOS, pad_token_id=pad,
+            )
+
+    def our_generate(sample: bool):
+        return our_model.generate(
+            **our_in, max_new_tokens=T, do_sample=sample, temperature=1.0,
+            num_return_sequences=G if sample else 1, eos_token_id=NEVER_EOS, pad_token_id=pad,
+        ).numpy()
+
+    torch.manual_seed(args.seed)
+    paddle.seed(args.seed)
+    greedy_ref, greedy_ours = ref_generate(False).numpy(), our_generate(False)
+    check_lengths(greedy_ref.shape, greedy_ours.shape, 1, seq + T)
+    check_lengths(ref_generate(True).shape, our_generate(True).shape, G, seq + T)
+    same = int((greedy_ref[0, seq:] == greedy_ours[0, seq:]).sum())
+
+    w, r = args.warmup, args.repeats
+    fwd = median_times({"ours": our_forward, "ref": ref_forward}, w, r)
+    greedy = median_times({"ours": lambda: our_generate(False), "ref": lambda: ref_generate(False)}, w, r)
+    rollouts = median_times({"ours": lambda: our_generate(True), "ref": lambda: ref_generate(True)}, w, r)
+
+    head_dim = args.hidden // args.heads
+    print(
+        f"\n{args.model_type}: text {args.layers} layers x {args.hidden} ({args.heads} heads of {head_dim}, "
+        f"{args.kv_heads} kv, SwiGLU {args.intermediate}, vocab {args.vocab}, "
+        f"{'untied' if args.untied else 'tied'}, mrope {mrope_section(head_dim)}); vision {args.vision_depth} x "
+        f"{args.vision_width}; image {args.image_size}x{args.image_size} = {n_patches} patches"
+    )
+    print(
+        f"prompt {seq} tokens ({n_patches // 4} image); float32; threads torch {torch.get_num_threads()}, "
+        f"paddle {args.threads}; transformers {transformers.__version__} attention "
+        f"{ref_model.config._attn_implementation!r}, paddle {paddle.__version__} attention "
+        f"{our_model.config.attn_implementation!r}; median of {r} after {w} warmup"
+    )
+    print(f"greedy completions agree on {same}/{T} tokens\n")
+    rows = [
+        ("forward (prefill, full logits)", "tok/s", seq / fwd["ours"], seq / fwd["ref"], fwd["ours"], fwd["ref"]),
+        (f"greedy generate b=1 x {T}", "tok/s", T / greedy["ours"], T / greedy["ref"], greedy["ours"], greedy["ref"]),
+        (f"sampled G={G} x {T}", "tok/s", G * T / rollouts["ours"], G * T / rollouts["ref"],
+         rollouts["ours"], rollouts["ref"]),
+    ]
+    print(f"{'workload':32s} {'ours':>10s} {'ref':>10s} {'ours s':>9s} {'ref s':>9s}   ratio")
+    labels = ["ours/ref", "ours/ref", "ref/ours"]
+    for (name, unit, ours, ref, t_ours, t_ref), label in zip(rows, labels):
+        ratio = ours / ref
+        print(f"{name:32s} {ours:8.0f}{unit[-2:]} {ref:8.0f}{unit[-2:]} {t_ours:9.3f} {t_ref:9.3f}   "
+              f"{label} = {ratio:.2f}")
+    decode_ours = (greedy["ours"] - fwd["ours"]) / (T - 1) * 1e3
+    decode_ref = (greedy["ref"] - fwd["ref"]) / (T - 1) * 1e3
+    print(f"\n~decode step (greedy - forward) / {T - 1}: ours {decode_ours:.1f} ms, ref {decode_ref:.1f} ms")
+
+
+def main(argv=None) -> None:
+    """Entry point."""
+    run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
