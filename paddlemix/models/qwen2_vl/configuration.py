@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import paddle
+
 ATTN_BACKENDS = ("eager", "flash")
 
 
@@ -150,6 +152,8 @@ class Qwen2VLConfig:
             raise ValueError(
                 f"config: attn_implementation {self.attn_implementation!r} is not one of {ATTN_BACKENDS}"
             )
+        if self.attn_implementation == "flash" and not paddle.is_compiled_with_cuda():
+            raise ValueError("config: attn_implementation 'flash' needs paddlepaddle-gpu; use 'eager' on CPU")
 
     @classmethod
     def from_dict(cls, d: dict, **overrides) -> Qwen2VLConfig:
