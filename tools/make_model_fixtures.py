@@ -43,7 +43,10 @@ def main() -> None:
         if name == "qwen2_vl_tied":
             with tempfile.TemporaryDirectory() as tmp:
                 model.config.save_pretrained(tmp)
-                shutil.copy(os.path.join(tmp, "config.json"), os.path.join(args.out, "qwen2_vl_tied_nested_config.json"))
+                shutil.copy(
+                    os.path.join(tmp, "config.json"),
+                    os.path.join(args.out, "qwen2_vl_tied_nested_config.json"),
+                )
         print(f"wrote {ckpt}")
 
 

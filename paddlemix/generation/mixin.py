@@ -77,7 +77,9 @@ class GenerationMixin:
         next_pos = position_ids.max(axis=[0, 2]) + 1
 
         cache = self.make_cache(b, s + max_new_tokens)
-        out = self(input_ids, attention_mask, position_ids, pixel_values, image_grid_thw, cache, logits_to_keep=1)
+        out = self(
+            input_ids, attention_mask, position_ids, pixel_values, image_grid_thw, cache, logits_to_keep=1
+        )
         logits = out.logits[:, -1]
 
         g = num_return_sequences
@@ -90,7 +92,9 @@ class GenerationMixin:
         n = b * g
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
         finished = paddle.zeros([n], dtype="bool")
-        suppress = paddle.to_tensor(_as_list(suppress_token_ids), dtype="int64") if suppress_token_ids else None
+        suppress = (
+            paddle.to_tensor(_as_list(suppress_token_ids), dtype="int64") if suppress_token_ids else None
+        )
         tokens, logprobs, alive = [], [], []
         for step in range(max_new_tokens):
             tok, lp = next_tokens(logits, do_sample, temperature, top_k, top_p, suppress)

@@ -47,11 +47,11 @@ def _eager_varlen(q, k, v, scale, cu_seqlens):
         while j + 1 < len(bounds) - 1 and bounds[j + 2] - bounds[j + 1] == length:
             j += 1
         start, end, n = bounds[i], bounds[j + 1], j - i + 1
-
-        def seg(t):
-            return t[start:end].reshape([n, length, t.shape[1], t.shape[2]]).transpose([0, 2, 1, 3])
-
-        out = _eager(seg(q), seg(k), seg(v), scale, None)
+        q_s, k_s, v_s = (
+            t[start:end].reshape([n, length, t.shape[1], t.shape[2]]).transpose([0, 2, 1, 3])
+            for t in (q, k, v)
+        )
+        out = _eager(q_s, k_s, v_s, scale, None)
         outs.append(out.reshape([n * length, q.shape[1], q.shape[2]]))
         i = j + 1
     return outs[0] if len(outs) == 1 else paddle.concat(outs, axis=0)
@@ -77,9 +77,7 @@ def _flash_text(q, k, v, scale, padding_mask):
     def pack(t):
         return t.transpose([0, 2, 1, 3]).reshape([b * s, t.shape[1], d])[keep]
 
-    out = _flash_varlen(
-        pack(q), pack(repeat_kv(k, n_rep)), pack(repeat_kv(v, n_rep)), scale, cu, causal=True
-    )
+    out = _flash_varlen(pack(q), pack(repeat_kv(k, n_rep)), pack(repeat_kv(v, n_rep)), scale, cu, causal=True)
     full = paddle.zeros([b * s, h, d], dtype=out.dtype)
     idx = paddle.nonzero(keep).reshape([-1])
     full = paddle.scatter(full, idx, out, overwrite=True)

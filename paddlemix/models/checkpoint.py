@@ -71,7 +71,11 @@ def checkpoint_files(path: str) -> tuple[list[str], dict | None]:
 
 def linear_weight_names(model: nn.Layer) -> set:
     """Names of the parameters stored transposed relative to the hub: the weights of nn.Linear layers."""
-    return {f"{name}.weight" if name else "weight" for name, layer in model.named_sublayers() if isinstance(layer, nn.Linear)}
+    return {
+        f"{name}.weight" if name else "weight"
+        for name, layer in model.named_sublayers()
+        if isinstance(layer, nn.Linear)
+    }
 
 
 def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None:
@@ -164,7 +168,9 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
         del tensors
     if len(shards) > 1:
         with open(os.path.join(path, INDEX_NAME), "w") as f:
-            json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=2, sort_keys=True)
+            json.dump(
+                {"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=2, sort_keys=True
+            )
 
 
 @contextlib.contextmanager

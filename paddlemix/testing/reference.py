@@ -1,8 +1,7 @@
 """transformers as the numerical reference: inputs and outputs that the parity tests and fixtures compare to.
 
-Everything here needs torch and transformers. transformers' `AutoProcessor` needs torchvision for its video
-half, so the reference inputs are made the way its Qwen2-VL processor makes them: the PIL image processor,
-the tokenizer with left padding, and each `<|image_pad|>` expanded to grid.prod() / merge^2 copies.
+Everything here but `case_inputs` needs torch and transformers. Inputs come from transformers' own
+processor without its video half (`hf_reference.py`), since `AutoProcessor` would need torchvision.
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ import os
 
 import numpy as np
 from PIL import Image
-
-IMAGE_PAD = "<|image_pad|>"
 
 
 def synthetic_image(height: int, width: int, seed: int) -> Image.Image:
@@ -52,36 +49,23 @@ def case_inputs(case: str):
 
 
 def reference_inputs(ckpt_dir: str, case: str) -> dict:
-    """Model inputs for `case` made with transformers' tokenizer and PIL image processor (numpy arrays)."""
-    from transformers import AutoTokenizer
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    """Model inputs for `case` made by transformers' own processor (numpy arrays)."""
+    from .hf_reference import load_reference_processor
 
-    tok = AutoTokenizer.from_pretrained(ckpt_dir)
-    tok.padding_side = "left"
-    image_processor = Qwen2VLImageProcessorPil.from_pretrained(ckpt_dir)
-    with open(os.path.join(ckpt_dir, "chat_template.json")) as f:
-        template = json.load(f)["chat_template"]
+    with open(os.path.join(ckpt_dir, "config.json")) as f:
+        qwen2_5 = json.load(f)["model_type"] == "qwen2_5_vl"
+    processor = load_reference_processor(ckpt_dir, qwen2_5=qwen2_5)
     messages, images = case_inputs(case)
-    texts = [tok.apply_chat_template(m, chat_template=template, tokenize=False, add_generation_prompt=True) for m in messages]
+    texts = [processor.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in messages]
     flat = [im for per in images for im in per]
-    out = {}
+    enc = processor(text=texts, images=flat or None, padding=True, padding_side="left", return_tensors="np")
+    out = {
+        "input_ids": enc["input_ids"].astype(np.int64),
+        "attention_mask": enc["attention_mask"].astype(np.int64),
+    }
     if flat:
-        vis = image_processor(images=flat, return_tensors="np")
-        out["pixel_values"] = np.asarray(vis["pixel_values"], dtype=np.float32)
-        out["image_grid_thw"] = np.asarray(vis["image_grid_thw"], dtype=np.int64)
-        merge = image_processor.merge_size**2
-        k, expanded = 0, []
-        for t in texts:
-            parts = t.split(IMAGE_PAD)
-            text = parts[0]
-            for part in parts[1:]:
-                text += IMAGE_PAD * int(out["image_grid_thw"][k].prod() // merge) + part
-                k += 1
-            expanded.append(text)
-        texts = expanded
-    enc = tok(texts, padding=True, return_tensors="np")
-    out["input_ids"] = enc["input_ids"].astype(np.int64)
-    out["attention_mask"] = enc["attention_mask"].astype(np.int64)
+        out["pixel_values"] = np.asarray(enc["pixel_values"], dtype=np.float32)
+        out["image_grid_thw"] = np.asarray(enc["image_grid_thw"], dtype=np.int64)
     out["text"] = np.array(texts)
     return out
 

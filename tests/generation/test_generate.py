@@ -14,7 +14,7 @@ from paddlemix.generation.sampling import filter_top_k, filter_top_p, next_token
 from paddlemix.models import AutoModelForConditionalGeneration
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name):
     return AutoModelForConditionalGeneration.from_pretrained(tiny_dir(name), dtype="float32")
 
@@ -31,8 +31,15 @@ def test_sampled_logprobs_equal_fresh_forward(name):
     temperature = 0.7
     paddle.seed(1)
     out = model.generate(
-        **inp, max_new_tokens=24, do_sample=True, temperature=temperature, top_k=50, top_p=0.95,
-        num_return_sequences=3, return_logprobs=True, suppress_token_ids=[model.config.image_token_id, model.config.video_token_id],
+        **inp,
+        max_new_tokens=24,
+        do_sample=True,
+        temperature=temperature,
+        top_k=50,
+        top_p=0.95,
+        num_return_sequences=3,
+        return_logprobs=True,
+        suppress_token_ids=[model.config.image_token_id, model.config.video_token_id],
     )
     g, prompt_len = 3, inp["input_ids"].shape[1]
     mask = paddle.concat(
@@ -43,10 +50,10 @@ def test_sampled_logprobs_equal_fresh_forward(name):
     order = [i for i in range(2) for _ in range(g)]
     grid_g = paddle.to_tensor(grid.numpy()[order])
     patches = np.cumsum([0] + [int(np.prod(t)) for t in grid.numpy()])
-    pv = np.concatenate([inp["pixel_values"].numpy()[patches[i]:patches[i + 1]] for i in order])
+    pv = np.concatenate([inp["pixel_values"].numpy()[patches[i] : patches[i + 1]] for i in order])
     with paddle.no_grad():
         logits = model(out.sequences, mask, pixel_values=paddle.to_tensor(pv), image_grid_thw=grid_g).logits
-    logp = F.log_softmax(logits[:, prompt_len - 1:-1].astype("float32") / temperature, axis=-1)
+    logp = F.log_softmax(logits[:, prompt_len - 1 : -1].astype("float32") / temperature, axis=-1)
     fresh = paddle.take_along_axis(logp, out.sequences[:, prompt_len:].unsqueeze(-1), axis=-1).squeeze(-1)
     keep = out.completion_mask.numpy().astype(bool)
     diff = np.abs(fresh.numpy() - out.logprobs.numpy())[keep]
@@ -93,9 +100,9 @@ def test_each_sequence_stops_at_its_eos():
         hits = np.nonzero(seq[row] == stop)[0]
         if hits.size:
             first = hits[0]
-            assert (seq[row, first + 1:] == 7).all()
+            assert (seq[row, first + 1 :] == 7).all()
             assert out.completion_mask.numpy()[row, : first + 1].all()
-            assert not out.completion_mask.numpy()[row, first + 1:].any()
+            assert not out.completion_mask.numpy()[row, first + 1 :].any()
     assert stop in seq[0, :3]
 
 

@@ -36,8 +36,17 @@ def copy_ckpt(name, tmp_path):
 def test_flat_and_nested_configs_are_read_the_same():
     flat = Qwen2VLConfig.from_pretrained(tiny_dir("qwen2_vl_tied"))
     nested = Qwen2VLConfig.from_pretrained(os.path.join(MODEL_FIXTURES, "qwen2_vl_tied_nested_config.json"))
-    for key in ("hidden_size", "num_hidden_layers", "num_key_value_heads", "mrope_section", "rope_theta",
-                "tie_word_embeddings", "image_token_id", "vocab_size", "rms_norm_eps"):
+    for key in (
+        "hidden_size",
+        "num_hidden_layers",
+        "num_key_value_heads",
+        "mrope_section",
+        "rope_theta",
+        "tie_word_embeddings",
+        "image_token_id",
+        "vocab_size",
+        "rms_norm_eps",
+    ):
         assert getattr(flat, key) == getattr(nested, key), key
     assert flat.vision_config.embed_dim == nested.vision_config.embed_dim == 32
     assert flat.mrope_section == [2, 1, 1]
@@ -107,7 +116,9 @@ def test_export_loads_in_transformers_with_equal_logits(name, tmp_path):
     model.save_pretrained(out, max_shard_size="300KB")
     ref = load_reference_model(out)
     g = golden(name, "two_images")
-    t_in = {k: torch.from_numpy(g[k]) for k in ("input_ids", "attention_mask", "pixel_values", "image_grid_thw")}
+    t_in = {
+        k: torch.from_numpy(g[k]) for k in ("input_ids", "attention_mask", "pixel_values", "image_grid_thw")
+    }
     t_in["mm_token_type_ids"] = (t_in["input_ids"] == ref.config.image_token_id).long()
     with torch.no_grad():
         want = ref(**t_in).logits.numpy()
@@ -137,7 +148,9 @@ def test_missing_index_entry_is_named(tmp_path):
     Qwen2VLForConditionalGeneration.from_pretrained(str(out))
     from safetensors.numpy import load_file, save_file
 
-    shard = out / next(v for k, v in json.load(open(index_path))["weight_map"].items() if k == "model.embed_tokens.weight")
+    shard = out / next(
+        v for k, v in json.load(open(index_path))["weight_map"].items() if k == "model.embed_tokens.weight"
+    )
     tensors = load_file(str(shard))
     del tensors["model.embed_tokens.weight"]
     save_file(tensors, str(shard), metadata={"format": "pt"})
@@ -153,7 +166,9 @@ def test_wrong_shape_names_key_and_shapes(tmp_path):
     tensors = load_file(path)
     tensors["model.layers.1.self_attn.k_proj.weight"] = np.zeros((8, 64), dtype=np.float32)
     save_file(tensors, path, metadata={"format": "pt"})
-    with pytest.raises(CheckpointError, match=r"model\.layers\.1\.self_attn\.k_proj\.weight has shape \[8, 64\].*\[16, 64\]"):
+    with pytest.raises(
+        CheckpointError, match=r"model\.layers\.1\.self_attn\.k_proj\.weight has shape \[8, 64\].*\[16, 64\]"
+    ):
         AutoModelForConditionalGeneration.from_pretrained(ckpt)
 
 
@@ -184,7 +199,7 @@ def test_transformers_module_paths_are_accepted(tmp_path):
     renamed = {}
     for k, v in tensors.items():
         if k.startswith("model."):
-            k = "model.language_model." + k[len("model."):]
+            k = "model.language_model." + k[len("model.") :]
         elif k.startswith("visual."):
             k = "model." + k
         renamed[k] = v

@@ -19,7 +19,7 @@ CASES = ["two_images", "padded_batch", "text_only"]
 ATOL = 1e-4
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name):
     return AutoModelForConditionalGeneration.from_pretrained(tiny_dir(name), dtype="float32")
 
@@ -29,7 +29,7 @@ def to_paddle(inputs: dict) -> dict:
     return {k: paddle.to_tensor(inputs[k]) for k in keys if k in inputs}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def live(name, case):
     from paddlemix.testing.reference import reference_inputs, reference_outputs
 
@@ -55,8 +55,8 @@ def test_logits_match_reference(name, case, source):
     with paddle.no_grad():
         got = model(**to_paddle(ref)).logits.numpy()
     want = ref["logits"]
-    got = got[:, -want.shape[1]:]
-    valid = ref["attention_mask"][:, -want.shape[1]:].astype(bool)
+    got = got[:, -want.shape[1] :]
+    valid = ref["attention_mask"][:, -want.shape[1] :].astype(bool)
     diff = np.abs(got - want)[valid]
     print(f"{name}/{case}/{source}: logits max diff {diff.max():.2e}, mean {diff.mean():.2e}")
     assert diff.max() <= ATOL
@@ -69,7 +69,9 @@ def test_greedy_generation_matches_reference(name, case, source):
     ref = expected(name, case, source)
     model = load(name)
     cfg = model.config
-    got = model.generate(**to_paddle(ref), max_new_tokens=32, eos_token_id=cfg.eos_token_id, pad_token_id=cfg.pad_token_id)
+    got = model.generate(
+        **to_paddle(ref), max_new_tokens=32, eos_token_id=cfg.eos_token_id, pad_token_id=cfg.pad_token_id
+    )
     np.testing.assert_array_equal(got.numpy(), ref["greedy"])
 
 
@@ -81,4 +83,23 @@ def test_golden_fixtures_are_current(name):
     for key in ("input_ids", "attention_mask", "image_grid_thw", "greedy"):
         np.testing.assert_array_equal(ref[key], gold[key])
     np.testing.assert_array_equal(ref["pixel_values"], gold["pixel_values"])
-    np.testing.assert_allclose(ref["logits"][:, -gold["logits"].shape[1]:], gold["logits"], atol=1e-5)
+    np.testing.assert_allclose(ref["logits"][:, -gold["logits"].shape[1] :], gold["logits"], atol=1e-5)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_tied"])
+def test_our_processor_makes_the_reference_inputs(name, case):
+    """End to end without torch: our processor's output equals the inputs transformers' processor made."""
+    from paddlemix.processors import Qwen2_5_VLProcessor, Qwen2VLProcessor
+    from paddlemix.testing.reference import case_inputs
+
+    cls = Qwen2_5_VLProcessor if name.startswith("qwen2_5") else Qwen2VLProcessor
+    processor = cls.from_pretrained(tiny_dir(name))
+    messages, images = case_inputs(case)
+    texts = [processor.apply_chat_template(m, add_generation_prompt=True) for m in messages]
+    flat = [im for per in images for im in per]
+    got = processor(text=texts, images=flat or None, padding=True, return_tensors="np")
+    ref = golden(name, case)
+    for key in ("input_ids", "attention_mask", "pixel_values", "image_grid_thw"):
+        if key in ref:
+            np.testing.assert_array_equal(np.asarray(got[key]), ref[key], err_msg=key)

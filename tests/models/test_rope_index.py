@@ -14,11 +14,14 @@ def test_worked_example_from_the_docstring():
     # a b <image 2x3 merged = grid 1x4x6> c
     ids = np.array([[1, 2] + [IMG] * 6 + [3]])
     pos, delta = get_rope_index(ids, [[1, 4, 6]], image_token_id=IMG)
-    np.testing.assert_array_equal(pos.numpy()[:, 0], [
-        [0, 1, 2, 2, 2, 2, 2, 2, 5],
-        [0, 1, 2, 2, 2, 3, 3, 3, 5],
-        [0, 1, 2, 3, 4, 2, 3, 4, 5],
-    ])
+    np.testing.assert_array_equal(
+        pos.numpy()[:, 0],
+        [
+            [0, 1, 2, 2, 2, 2, 2, 2, 5],
+            [0, 1, 2, 2, 2, 3, 3, 3, 5],
+            [0, 1, 2, 3, 4, 2, 3, 4, 5],
+        ],
+    )
     assert delta.numpy().tolist() == [[6 - 9]]
 
 

@@ -11,10 +11,14 @@ from paddlemix.models import AutoModelForConditionalGeneration, Qwen2VLConfig
 
 
 def grads(name, recompute):
-    model = AutoModelForConditionalGeneration.from_pretrained(tiny_dir(name), dtype="float32", recompute=recompute)
+    model = AutoModelForConditionalGeneration.from_pretrained(
+        tiny_dir(name), dtype="float32", recompute=recompute
+    )
     model.train()
     g = golden(name, "padded_batch")
-    inputs = {k: paddle.to_tensor(g[k]) for k in ("input_ids", "attention_mask", "pixel_values", "image_grid_thw")}
+    inputs = {
+        k: paddle.to_tensor(g[k]) for k in ("input_ids", "attention_mask", "pixel_values", "image_grid_thw")
+    }
     loss = model(**inputs).logits.astype("float32").pow(2).mean()
     loss.backward()
     return {n: p.grad.numpy() for n, p in model.named_parameters() if p.grad is not None}, model

@@ -117,7 +117,9 @@ class Qwen2VLConfig:
     vision_end_token_id: int = 151653
     torch_dtype: str = "bfloat16"  # dtype of the published weights
     vision_config: Qwen2VLVisionConfig = field(default_factory=Qwen2VLVisionConfig)
-    attn_implementation: str = "eager"  # "eager" (reference math, CPU) or "flash" (Paddle flash attention, GPU)
+    attn_implementation: str = (
+        "eager"  # "eager" (reference math, CPU) or "flash" (Paddle flash attention, GPU)
+    )
     recompute: bool = False  # activation checkpointing per decoder layer and per vision block
     extra: dict = field(default_factory=dict, repr=False)  # unknown hub keys, written back unchanged
 
@@ -161,7 +163,9 @@ class Qwen2VLConfig:
         d = dict(d)
         model_type = d.pop("model_type", cls.model_type)
         if model_type != cls.model_type:
-            raise ValueError(f"config: model_type {model_type!r} does not match {cls.__name__} ({cls.model_type!r})")
+            raise ValueError(
+                f"config: model_type {model_type!r} does not match {cls.__name__} ({cls.model_type!r})"
+            )
         text = d.pop("text_config", None)
         if isinstance(text, dict):
             text = dict(text)

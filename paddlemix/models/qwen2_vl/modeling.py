@@ -1,8 +1,8 @@
 """Qwen2VLForConditionalGeneration: vision tower + Qwen2 decoder + lm_head, loadable from the hub layout.
 
-    model = Qwen2VLForConditionalGeneration.from_pretrained("Qwen2-VL-2B-Instruct", dtype="bfloat16")
-    out = model(**processor(text=[...], images=[...], return_tensors="pd"))
-    ids = model.generate(**inputs, max_new_tokens=64)
+model = Qwen2VLForConditionalGeneration.from_pretrained("Qwen2-VL-2B-Instruct", dtype="bfloat16")
+out = model(**processor(text=[...], images=[...], return_tensors="pd"))
+ids = model.generate(**inputs, max_new_tokens=64)
 """
 
 from __future__ import annotations
@@ -117,8 +117,10 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
                 raise ValueError("position_ids are required when continuing from a filled KV cache")
             if input_ids is None:
                 raise ValueError("position_ids are required with inputs_embeds")
-            mask = attention_mask[:, -input_ids.shape[1]:] if attention_mask is not None else None
+            mask = attention_mask[:, -input_ids.shape[1] :] if attention_mask is not None else None
             position_ids, _ = self.get_rope_index(input_ids, image_grid_thw, mask)
         hidden = self.model(inputs_embeds, position_ids, attention_mask, past_key_values)
         kept = hidden[:, -logits_to_keep:] if logits_to_keep else hidden
-        return CausalLMOutput(logits=self.lm_logits(kept), hidden_states=hidden, past_key_values=past_key_values)
+        return CausalLMOutput(
+            logits=self.lm_logits(kept), hidden_states=hidden, past_key_values=past_key_values
+        )

@@ -53,8 +53,10 @@ def get_rope_index(
     """
     ids = _np(input_ids)
     mask = _np(attention_mask)
-    grids = {1: iter(_np(image_grid_thw) if image_grid_thw is not None else []),
-             2: iter(_np(video_grid_thw) if video_grid_thw is not None else [])}
+    grids = {
+        1: iter(_np(image_grid_thw) if image_grid_thw is not None else []),
+        2: iter(_np(video_grid_thw) if video_grid_thw is not None else []),
+    }
     scales = iter(_np(video_time_scale) if video_time_scale is not None else [])
     bsz, seq = ids.shape
     position_ids = np.zeros((3, bsz, seq), dtype=np.int64)
@@ -79,7 +81,9 @@ def get_rope_index(
             else:
                 grid = next(grids[kind], None)
                 if grid is None:
-                    raise ValueError(f"sample {b}: more vision placeholder runs than entries in the grid list")
+                    raise ValueError(
+                        f"sample {b}: more vision placeholder runs than entries in the grid list"
+                    )
                 t, h, w = (int(v) for v in grid)
                 h, w = h // spatial_merge_size, w // spatial_merge_size
                 if t * h * w != end - start:
@@ -99,4 +103,3 @@ def get_rope_index(
         position_ids[:, b, keep] = pos
         deltas[b, 0] = (pos.max() + 1 if pos.size else 0) - len(tokens)
     return paddle.to_tensor(position_ids), paddle.to_tensor(deltas)
-

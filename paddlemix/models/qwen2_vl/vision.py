@@ -160,7 +160,9 @@ class Qwen2VLVisionTransformer(nn.Layer):
         self.config = config
         self.recompute = recompute
         self.merge = config.spatial_merge_size
-        self.patch_embed = PatchEmbed(config.patch_size, config.temporal_patch_size, config.in_chans, config.width)
+        self.patch_embed = PatchEmbed(
+            config.patch_size, config.temporal_patch_size, config.in_chans, config.width
+        )
         self.rotary_pos_emb = VisionRotaryEmbedding(config.head_dim, config.rope_theta)
         self.blocks = nn.LayerList([self.block_class(config, backend) for _ in range(config.depth)])
         self.merger = self.merger_class(config.out_hidden_size, config.width, self.merge)
@@ -196,4 +198,3 @@ class Qwen2VLVisionTransformer(nn.Layer):
             )
         if (grid[:, 1:] % self.merge).any():
             raise ValueError(f"image_grid_thw {grid.tolist()}: h and w must be multiples of {self.merge}")
-
