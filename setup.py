@@ -16,6 +16,8 @@ setup(
         "numpy",
         "pillow",
         "pyyaml",
+        "math-verify~=0.9.0",  # rewards and eval; rescore reproduces R1-V's GeoQA numbers with this parser
+        "pyarrow",
     ],
     extras_require={
         "test": ["pytest"],

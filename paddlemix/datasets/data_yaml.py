@@ -1,0 +1,132 @@
+"""The seed's data yaml: a list of REC annotation files, each with an optional sampling strategy.
+
+The format is VLM-R1's (`grpo_rec.py`), used by PaddleMIX's `data_config/rec.yaml`:
+
+    datasets:
+      - json_path: data/REC/rec_jsons_processed/refcoco_train.json
+      - json_path: data/REC/rec_jsons_processed/refcocog_train.json
+        sampling_strategy: random:25%
+
+`sampling_strategy` is `all` (the default), `first:N`, `end:N` or `random:N`, where N is a count or a
+percentage `P%` of the file (rounded up, as the seed does). Differences from the seed, on purpose:
+
+- `random` is seeded: one `random.Random(seed)` shuffles the files in order, which picks the same samples
+  as VLM-R1 after `random.seed(seed)` (PaddleMIX never seeds, so its picks change every run);
+- `end:0` keeps nothing (the seed's `records[-0:]` keeps everything);
+- a strategy without N, an unknown strategy or an unknown key is an error (the seed silently keeps all);
+- a relative `json_path` is looked up from the working directory, as in the seed, and then beside the yaml.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from dataclasses import dataclass
+
+import yaml
+
+from paddlemix.datasets.dataset import SampleDataset
+from paddlemix.datasets.images import SkippedImages, filter_samples
+from paddlemix.datasets.rec import read_records, rec_samples
+
+STRATEGIES = ("all", "first", "end", "random")
+
+
+@dataclass
+class DataYamlEntry:
+    """One `datasets:` item of the data yaml."""
+
+    json_path: str  # a .json or .jsonl REC annotation file
+    sampling_strategy: str = "all"  # all | first:N | end:N | random:N, N a count or "P%"
+
+
+def parse_sampling_strategy(strategy: str) -> tuple[str, int | None, float | None]:
+    """Split a strategy into (kind, count, percent); exactly one of count/percent is set unless kind is "all"."""
+    kind, _, number = str(strategy).strip().partition(":")
+    if kind not in STRATEGIES:
+        raise ValueError(
+            f"unknown sampling_strategy {strategy!r}; known: all, first:N, end:N, random:N (N or P%)"
+        )
+    if kind == "all":
+        if number:
+            raise ValueError(f"sampling_strategy {strategy!r}: 'all' takes no number")
+        return kind, None, None
+    if not number:
+        raise ValueError(f"sampling_strategy {strategy!r} needs a number: {kind}:N or {kind}:P%")
+    try:
+        if number.endswith("%"):
+            percent = float(number[:-1])
+            if not 0 <= percent <= 100:
+                raise ValueError
+            return kind, None, percent
+        count = int(number)
+        if count < 0:
+            raise ValueError
+        return kind, count, None
+    except ValueError:
+        raise ValueError(
+            f"sampling_strategy {strategy!r}: N must be a count >= 0 or a percentage 0-100%"
+        ) from None
+
+
+def apply_sampling(records: list, strategy: str, rng: random.Random) -> list:
+    """The records a strategy keeps; `random` shuffles a copy with `rng` and keeps the first N."""
+    kind, count, percent = parse_sampling_strategy(strategy)
+    if kind == "all":
+        return list(records)
+    n = math.ceil(percent * len(records) / 100) if percent is not None else count
+    if kind == "first":
+        return records[:n]
+    if kind == "end":
+        return records[len(records) - n :] if n else []
+    shuffled = list(records)
+    rng.shuffle(shuffled)
+    return shuffled[:n]
+
+
+def read_data_yaml(path: str) -> list[DataYamlEntry]:
+    """The entries of a data yaml; unknown keys are an error that lists the known ones."""
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    items = data.get("datasets")
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{path}: expected a non-empty 'datasets:' list of {{json_path, sampling_strategy}}")
+    known = set(DataYamlEntry.__dataclass_fields__)
+    entries = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "json_path" not in item:
+            raise ValueError(f"{path}: datasets[{i}] needs a json_path, got {item!r}")
+        unknown = set(item) - known
+        if unknown:
+            raise ValueError(
+                f"{path}: datasets[{i}] has unknown key(s) {sorted(unknown)}; known: {sorted(known)}"
+            )
+        entry = DataYamlEntry(**item)
+        parse_sampling_strategy(entry.sampling_strategy)
+        entries.append(entry)
+    return entries
+
+
+def resolve_json_path(json_path: str, yaml_path: str) -> str:
+    """A yaml's json_path: absolute, else from the working directory (as the seed), else beside the yaml."""
+    if os.path.isabs(json_path) or os.path.exists(json_path):
+        return os.path.abspath(json_path)
+    beside = os.path.join(os.path.dirname(os.path.abspath(yaml_path)), json_path)
+    if os.path.exists(beside):
+        return beside
+    raise FileNotFoundError(
+        f"{yaml_path}: json_path {json_path!r} found neither from {os.getcwd()} nor beside the yaml"
+    )
+
+
+def load_data_yaml(path: str, image_root: str, seed: int = 42, check: str = "exists") -> SampleDataset:
+    """All REC samples a data yaml selects, in file order; missing images are skipped, counted and named."""
+    rng = random.Random(seed)
+    skipped = SkippedImages()
+    samples = []
+    for entry in read_data_yaml(path):
+        json_path = resolve_json_path(entry.json_path, path)
+        records = apply_sampling(read_records(json_path), entry.sampling_strategy, rng)
+        samples.extend(filter_samples(rec_samples(records, image_root, json_path), check, skipped, json_path))
+    return SampleDataset(samples, os.path.basename(path), skipped)

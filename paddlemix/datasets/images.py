@@ -1,0 +1,167 @@
+"""Image checks: find missing and corrupt image files, skip them, count them, and say which they were.
+
+The seed loops forever picking random replacements when an image is missing (PaddleMIX's
+`Qwen2VLRECDataset.__getitem__`) and dies on a corrupt one. Here a bad image is never fatal:
+
+- loaders drop samples whose image file is missing when they load (`check="exists"`, a cheap `stat`);
+- `validate_images` is a full pass that decodes every image (`check="decode"`), for a dataset you
+  have not used before;
+- `load_sample_image` is what a collator calls per sample: it returns the RGB image, or `None` for a
+  bad one, which the caller drops from the batch. Nothing is resampled.
+
+Each bad file is logged as a warning that names it (the first `max_named` of them; after that only the
+count grows, so a missing folder of 100k images does not flood the log), and `SkippedImages` keeps the
+count for the trainer to log as a metric.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+logger = logging.getLogger("paddlemix.datasets")
+
+CHECKS = ("none", "exists", "decode")
+
+
+class BadImageError(OSError):
+    """An image file that is missing or cannot be decoded."""
+
+
+def check_image(path: str, check: str = "decode") -> str | None:
+    """Why `path` is unusable ("missing: ...", "corrupt: ..."), or None if it is fine under `check`."""
+    if check not in CHECKS:
+        raise ValueError(f"unknown image check {check!r}; known: {', '.join(CHECKS)}")
+    if check == "none":
+        return None
+    if not path or not os.path.isfile(path):
+        return f"missing: {path or '<no path>'}"
+    if check == "exists":
+        return None
+    try:
+        open_image(path)
+    except BadImageError as e:
+        return str(e)
+    return None
+
+
+def open_image(path: str) -> Image.Image:
+    """Decode `path` fully into an RGB image; raise BadImageError (never a PIL internal) if it is bad."""
+    if not path or not os.path.isfile(path):
+        raise BadImageError(f"missing: {path or '<no path>'}")
+    try:
+        with Image.open(path) as img:
+            # load() decodes every pixel, which is what catches a truncated file; verify() would not.
+            img.load()
+            return img.convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        raise BadImageError(f"corrupt: {path} ({type(e).__name__}: {e})") from e
+
+
+def check_image_bytes(data: bytes) -> str | None:
+    """Why embedded image bytes (a Hugging Face Image cell) do not decode, or None if they do."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+@dataclass
+class SkippedImages:
+    """Counts bad images and warns once per file, naming the first `max_named` of them."""
+
+    max_named: int = 20  # files named individually in warnings; later ones are only counted
+    items: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), in the order met
+    _seen: set[str] = field(default_factory=set, repr=False)
+
+    def add(self, path: str, reason: str, context: str = "") -> None:
+        """Record one bad image (once per path) and warn, naming it while under `max_named`."""
+        if path in self._seen:
+            return
+        self._seen.add(path)
+        self.items.append((path, reason))
+        where = f" in {context}" if context else ""
+        if len(self.items) <= self.max_named:
+            logger.warning("skipping sample%s: image %s", where, reason)
+        elif len(self.items) == self.max_named + 1:
+            logger.warning("more bad images%s; only counting them from now on", where)
+
+    def merge(self, other: SkippedImages) -> None:
+        """Add another record's bad images (without warning again)."""
+        for path, reason in other.items:
+            if path not in self._seen:
+                self._seen.add(path)
+                self.items.append((path, reason))
+
+    @property
+    def count(self) -> int:
+        """How many distinct bad images were met."""
+        return len(self.items)
+
+    def summary(self) -> str:
+        """One line: how many images were skipped and how many of them were missing vs corrupt."""
+        missing = sum(reason.startswith("missing") for _, reason in self.items)
+        return f"{self.count} bad image(s) skipped ({missing} missing, {self.count - missing} corrupt)"
+
+
+def load_sample_image(sample: dict, skipped: SkippedImages | None = None) -> Image.Image | None:
+    """The sample's RGB image, or None (recorded in `skipped` and warned about) if it is missing or corrupt."""
+    path = sample.get("image")
+    try:
+        return open_image(path)
+    except BadImageError as e:
+        (skipped if skipped is not None else SkippedImages()).add(
+            path or "<no path>", str(e), sample.get("source", "")
+        )
+        return None
+
+
+def filter_samples(
+    samples: Iterable[dict], check: str, skipped: SkippedImages | None = None, context: str = ""
+) -> list[dict]:
+    """The samples whose image passes `check`; the others are recorded in `skipped` and warned about."""
+    skipped = skipped if skipped is not None else SkippedImages()
+    kept = []
+    for sample in samples:
+        reason = check_image(sample.get("image"), check)
+        if reason is None:
+            kept.append(sample)
+        else:
+            skipped.add(sample.get("image") or "<no path>", reason, context or sample.get("source", ""))
+    return kept
+
+
+@dataclass
+class ValidationReport:
+    """The result of a validation pass: which indices are usable and which images were bad."""
+
+    good: list[int]  # indices into the dataset whose image decoded
+    skipped: SkippedImages  # the bad ones, with reasons
+
+    @property
+    def ok(self) -> bool:
+        """True when no image was bad."""
+        return self.skipped.count == 0
+
+
+def validate_images(dataset: Sequence[dict], check: str = "decode", max_named: int = 20) -> ValidationReport:
+    """Check every sample's image under `check`; returns the good indices and the bad images, with warnings."""
+    skipped = SkippedImages(max_named=max_named)
+    good = []
+    for i in range(len(dataset)):
+        sample = dataset[i]
+        reason = check_image(sample.get("image"), check)
+        if reason is None:
+            good.append(i)
+        else:
+            skipped.add(sample.get("image") or f"<sample {i}: no path>", reason, sample.get("source", ""))
+    if skipped.count:
+        logger.warning("validation: %s of %d samples", skipped.summary(), len(dataset))
+    return ValidationReport(good=good, skipped=skipped)

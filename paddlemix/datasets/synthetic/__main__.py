@@ -1,0 +1,47 @@
+"""Write synthetic datasets in the seed's layout, and optionally the prepacked tarballs.
+
+python -m paddlemix.datasets.synthetic --task counting --out DIR --n 64 --seed 0
+python -m paddlemix.datasets.synthetic --task all --out DIR --tar    # also DIR/REC.tar, Counting.tar, GEO.tar
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from paddlemix.datasets.hf_dir import LAYOUTS as HF_LAYOUTS
+from paddlemix.datasets.layout import LAYOUTS
+from paddlemix.datasets.synthetic.writers import WRITERS, write_tarball
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and write the requested tasks."""
+    parser = argparse.ArgumentParser(
+        prog="python -m paddlemix.datasets.synthetic", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--task", choices=[*WRITERS, "all"], required=True)
+    parser.add_argument(
+        "--out", required=True, help="folder that receives REC/, Counting/, GEO/ (like data/)"
+    )
+    parser.add_argument("--n", type=int, default=64, help="training samples per task")
+    parser.add_argument(
+        "--n-eval", type=int, default=None, help="eval samples per eval file (default: n // 4, >= 1)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--hf-layout", choices=HF_LAYOUTS, default="hub", help="counting/geometry training dir format"
+    )
+    parser.add_argument("--tar", action="store_true", help="also pack OUT/<task folder> as OUT/<archive>.tar")
+    args = parser.parse_args(argv)
+    n_eval = args.n_eval if args.n_eval is not None else max(1, args.n // 4)
+    for task in WRITERS if args.task == "all" else [args.task]:
+        kwargs = {} if task == "rec" else {"layout": args.hf_layout}
+        root = WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
+        print(f"wrote {task}: {root}")
+        if args.tar:
+            tar_path = write_tarball(root, os.path.join(args.out, LAYOUTS[task].archive))
+            print(f"packed {tar_path}")
+
+
+if __name__ == "__main__":
+    main()
