@@ -8,10 +8,10 @@ import numpy as np
 import paddle
 import paddle.nn.functional as F
 import pytest
-from conftest import golden, tiny_dir
 
 from paddlemix.generation.sampling import filter_top_k, filter_top_p, next_tokens
 from paddlemix.models import AutoModelForConditionalGeneration
+from tests.helpers import golden, tiny_dir
 
 
 @functools.cache

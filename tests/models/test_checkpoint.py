@@ -9,7 +9,6 @@ import shutil
 import numpy as np
 import paddle
 import pytest
-from conftest import MODEL_FIXTURES, golden, requires_reference, tiny_dir
 
 from paddlemix.models import (
     AutoModelForConditionalGeneration,
@@ -18,6 +17,7 @@ from paddlemix.models import (
     Qwen2VLConfig,
     Qwen2VLForConditionalGeneration,
 )
+from tests.helpers import MODEL_FIXTURES, golden, requires_reference, tiny_dir
 
 
 def logits(model, name="qwen2_vl_tied", case="two_images"):

@@ -7,16 +7,17 @@ import subprocess
 import sys
 
 LOAD_AND_MEASURE = r"""
-import json, resource, sys
+import json, sys
 import paddle
 from paddlemix.models import AutoModelForConditionalGeneration
 paddle.ones([1])  # warm up the allocator and kernels before the baseline
-def rss_mb():
+def status_mb(key):
     with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024
-base = rss_mb()
+        return next(int(l.split()[1]) for l in f if l.startswith(key)) / 1024
+base = status_mb("VmRSS")
 AutoModelForConditionalGeneration.from_pretrained(sys.argv[1], dtype="float32")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this image's high-water mark; ru_maxrss would carry over the forking parent's peak.
+peak = status_mb("VmHWM")
 print(json.dumps({"base": base, "peak": peak}))
 """
 
@@ -25,8 +26,14 @@ def test_peak_memory_of_loading_is_about_one_copy(tmp_path):
     from paddlemix.models import Qwen2VLConfig, Qwen2VLForConditionalGeneration
 
     cfg = Qwen2VLConfig(
-        vocab_size=8192, hidden_size=512, intermediate_size=2048, num_hidden_layers=8, num_attention_heads=8,
-        num_key_value_heads=2, mrope_section=[16, 8, 8], torch_dtype="float32",
+        vocab_size=8192,
+        hidden_size=512,
+        intermediate_size=2048,
+        num_hidden_layers=8,
+        num_attention_heads=8,
+        num_key_value_heads=2,
+        mrope_section=[16, 8, 8],
+        torch_dtype="float32",
         vision_config={"depth": 2, "embed_dim": 128, "hidden_size": 512, "num_heads": 4},
     )
     model = Qwen2VLForConditionalGeneration(cfg)

@@ -11,9 +11,9 @@ import functools
 import numpy as np
 import paddle
 import pytest
-from conftest import TINY_MODELS, golden, requires_reference, tiny_dir
 
 from paddlemix.models import AutoModelForConditionalGeneration
+from tests.helpers import TINY_MODELS, golden, requires_reference, tiny_dir
 
 CASES = ["two_images", "padded_batch", "text_only"]
 ATOL = 1e-4

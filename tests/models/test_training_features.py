@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import paddle
 import pytest
-from conftest import golden, tiny_dir
 
 from paddlemix.models import AutoModelForConditionalGeneration, Qwen2VLConfig
+from tests.helpers import golden, tiny_dir
 
 
 def grads(name, recompute):

@@ -1,0 +1,25 @@
+"""Math accuracy for counting (SuperCLEVR) and geometry (GeoQA): is the final answer equal to the solution.
+
+`math_accuracy` is `evaluation.metrics.answers.math_correct`, the eval metric itself: the `<answer>` contents
+(DOTALL) equal the solution's as strings, or are math-verify equivalent once GeoQA notation ("2√{3}", "3π",
+"12cm") is made LaTeX. R1-V's reward parsed the whole completion instead, where math-verify skips a number
+flush against the tags ("<answer>25</answer>"), so the last number of the reasoning stood in for the answer.
+An answer naming several different values ("40 or 140") scores 0, and so does a completion that opened a tag
+but never closed its answer.
+A sample whose solution is a box gets None: it is a REC sample.
+"""
+
+from __future__ import annotations
+
+from paddlemix.evaluation.metrics.answers import math_correct
+from paddlemix.evaluation.metrics.boxes import solution_box
+from paddlemix.rewards.registry import per_sample, register_reward
+
+
+@register_reward("math_accuracy")
+@per_sample
+def math_accuracy(completion: str, solution, **_) -> float | None:
+    """1.0 if the completion's final answer equals the solution, else 0.0; None for a box solution."""
+    if solution_box(solution) is not None:
+        return None
+    return 1.0 if math_correct(completion, solution) else 0.0
