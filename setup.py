@@ -18,6 +18,7 @@ setup(
         "pyyaml",
         "math-verify~=0.9.0",  # rewards and eval; rescore reproduces R1-V's GeoQA numbers with this parser
         "pyarrow",
+        "tqdm",  # eval progress bars
     ],
     extras_require={
         "test": ["pytest"],

@@ -1,0 +1,138 @@
+"""The command lines of `eval/test_rec.py` and `eval/test_r1-v.py`: the seed's flags, word for word, plus ours.
+
+The seed's flags (PaddleMIX `paddlemix/examples/r1_mllm/eval/test_rec.py` and `test_r1-v.py`):
+`--model_name --model_path --data_root --image_root --test_datasets --batch_size --sample_num --steps
+--method --seed --dtype`, and for test_rec `--attn_implementation`. Ours: `--max_new_tokens` (the seed's
+fixed 256), `--min_pixels/--max_pixels` (default: the checkpoint's preprocessor config), `--output_dir`
+(the seed's ./logs), test_rec's `--coord_frame`, and `--rescore RESULTS.json [--metric]`, which recomputes
+the accuracy of saved results files with no model and needs none of the other flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+
+from paddlemix.evaluation.metrics.boxes import CoordFrame
+from paddlemix.evaluation.rescore import METRICS
+from paddlemix.evaluation.rescore import main as rescore_main
+from paddlemix.evaluation.runner import ATTN_NAMES, DTYPES, METHODS, EvalConfig
+
+# Needed for an eval, not for --rescore; the seed marks the first two required.
+_EVAL_REQUIRED = ("model_name", "model_path", "data_root", "image_root")
+
+
+def eval_parser(
+    description: str, default_datasets: list[str], default_sample_num: int | None
+) -> argparse.ArgumentParser:
+    """The flags both eval commands share, with the seed's defaults."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument(
+        "--model_name",
+        type=str,
+        default=None,
+        help="Name of the model (names the output files), e.g. Qwen2.5-VL-3B-Instruct.",
+    )
+    p.add_argument("--model_path", type=str, default=None, help="Path to the model checkpoint (hub layout).")
+    p.add_argument("--data_root", type=str, default=None, help="Root directory of the dataset files.")
+    p.add_argument("--image_root", type=str, default=None, help="Root directory of the images.")
+    p.add_argument(
+        "--test_datasets", type=str, nargs="+", default=default_datasets, help="List of datasets to evaluate."
+    )
+    p.add_argument("--batch_size", type=int, default=32, help="Batch size for inference.")
+    p.add_argument(
+        "--sample_num", type=int, default=default_sample_num, help="Number of samples to evaluate."
+    )
+    p.add_argument("--steps", type=int, default=100, help="Checkpoint steps for logging (output file names).")
+    p.add_argument("--method", type=str, default="r1", choices=METHODS, help="Choose test r1 or baseline.")
+    p.add_argument("--seed", type=int, default=42, help="Seed for inference (REC: the sample shuffle).")
+    p.add_argument(
+        "--dtype",
+        type=str,
+        default="bfloat16",
+        choices=DTYPES,
+        help="Data type for inference; float32 on CPU.",
+    )
+    p.add_argument(
+        "--attn_implementation",
+        type=str,
+        default=None,
+        choices=sorted(ATTN_NAMES),
+        help="Attention for inference; default flash on GPU in bf16/fp16 (the seed's flash_attention_2), else eager.",
+    )
+    p.add_argument("--max_new_tokens", type=int, default=256, help="Longest completion (the seed's 256).")
+    p.add_argument(
+        "--min_pixels", type=int, default=None, help="Image pixel budget floor; default the checkpoint's."
+    )
+    p.add_argument(
+        "--max_pixels", type=int, default=None, help="Image pixel budget ceiling; default the checkpoint's."
+    )
+    p.add_argument(
+        "--output_dir", type=str, default="logs", help="Where the results files go (the seed's ./logs)."
+    )
+    p.add_argument(
+        "--rescore",
+        type=str,
+        nargs="+",
+        default=None,
+        metavar="RESULTS.json",
+        help="Recompute the accuracy of saved results files, with no model, and exit.",
+    )
+    p.add_argument(
+        "--metric",
+        type=str,
+        default="fixed",
+        choices=METRICS,
+        help="With --rescore: fixed (ours, the default), r1v (R1-V's published scorers) or seed.",
+    )
+    return p
+
+
+def rec_parser() -> argparse.ArgumentParser:
+    """test_rec's flags."""
+    p = eval_parser("Run REC evaluation (RefCOCO/+/g, RefGTA).", ["refgta_subsample"], 500)
+    p.add_argument(
+        "--coord_frame",
+        type=str,
+        default=None,
+        choices=[f.value for f in CoordFrame],
+        help="Frame the model answers boxes in; default from the model type (Qwen2.5-VL: input pixels, Qwen2-VL: 0-1000).",
+    )
+    return p
+
+
+def r1v_parser() -> argparse.ArgumentParser:
+    """test_r1-v's flags (the seed's default dataset was REC's refgta_subsample, a copy slip; ours is SuperCLEVR)."""
+    return eval_parser(
+        "Run R1-V evaluation (SuperCLEVR counting, GeoQA).", ["superclevr_test200_counting_problems"], None
+    )
+
+
+def run_cli(parser: argparse.ArgumentParser, args: argparse.Namespace, run) -> None:
+    """Rescore files if `--rescore` was given, else build the EvalConfig and call `run` (run_rec / run_r1v)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.rescore:
+        given = [f"--{name}" for name in _EVAL_REQUIRED if getattr(args, name) is not None]
+        if given:
+            parser.error(f"--rescore reads saved results and loads no model; drop {' '.join(given)}")
+        rescore_main([*args.rescore, "--metric", args.metric])
+        return
+    if args.metric != "fixed":
+        parser.error("--metric applies to --rescore; an eval scores with the fixed metric")
+    missing = [f"--{name}" for name in _EVAL_REQUIRED if getattr(args, name) is None]
+    if missing:
+        parser.error(f"the following arguments are required: {', '.join(missing)}")
+    values = {
+        name: getattr(args, name)
+        for name in (f.name for f in dataclasses.fields(EvalConfig))
+        if hasattr(args, name)
+    }
+    try:
+        cfg = EvalConfig(**values)
+    except ValueError as e:
+        parser.error(str(e))
+    try:
+        run(cfg)
+    except FileNotFoundError as e:
+        parser.exit(2, f"{parser.prog}: error: {e}\n")

@@ -1,0 +1,92 @@
+"""Counting and geometry evaluation (`eval/test_r1-v.py`): SuperCLEVR-200 and GeoQA, scored by math-verify.
+
+As PaddleMIX's `eval/test_r1-v.py` (after R1-V's `src/eval/test_qwen2vl_counting_superclevr.py` and
+`test_qwen2vl_geoqa.py`): each `{data_root}/{ds}.jsonl` (`image_path`, `question`, `ground_truth`) is read in
+file order, its images resolved under `image_root` (a leading "./" dropped), decoded greedily in batches,
+and written to `{output_dir}/r1-v_results_{ds}_{model_name}_{method}_{steps}.json`.
+
+What differs from the seed, on purpose:
+- every answer is scored by `math_correct` (the `<answer>` contents equal the ground truth, as strings or by
+  math-verify); the seed read an integer with the counting regex and compared it with GeoQA's string ground
+  truths such as "140°", so GeoQA scored 0 whatever the model said;
+- the prompt is R1-V's eval template of the task (`templates.py`): GeoQA gets R1-V's GeoQA template, which
+  the published GeoQA numbers were made with, where the seed reused the counting one. `--method` only names
+  the output file, as in the seed, whose two methods shared one template;
+- `--sample_num` keeps the first N samples when given; the seed accepted it and evaluated everything, which
+  is still the default.
+
+Each result holds the seed's `question` (the input record), `ground_truth`, `model_output` and
+`extracted_answer` (the final answer the metric read: the `<answer>` contents), plus `correct`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from paddlemix.datasets import SkippedImages, load_r1v_eval, sample_messages
+from paddlemix.datasets.images import filter_samples
+from paddlemix.evaluation.metrics.answers import final_answer
+from paddlemix.evaluation.runner import (
+    EvalConfig,
+    EvalTask,
+    evaluate,
+    load_model_and_processor,
+    report,
+    results_path,
+    run_header,
+)
+
+PREFIX = "r1-v"
+# The datasets' task names -> the task names of `rescore.score_results`.
+SCORE_TASKS = {"counting": "counting", "geometry": "geoqa"}
+
+
+def record(sample: dict, output: str, info: dict) -> dict:
+    """The result of one sample in the seed's fields."""
+    return {
+        "question": sample["record"],
+        "ground_truth": sample["solution"],
+        "model_output": output,
+        "extracted_answer": final_answer(output),
+    }
+
+
+def r1v_task(task: str) -> EvalTask:
+    """The eval task for a dataset task, "counting" or "geometry"."""
+    if task not in SCORE_TASKS:
+        raise ValueError(f"test_r1-v evaluates {sorted(SCORE_TASKS)}, got task {task!r}")
+    return EvalTask(
+        score_task=SCORE_TASKS[task], messages=lambda s: sample_messages(s, "eval"), record=record
+    )
+
+
+def data_file(cfg: EvalConfig, ds: str) -> str:
+    """`{data_root}/{ds}.jsonl`, or a FileNotFoundError naming the path."""
+    path = os.path.join(cfg.data_root, f"{ds}.jsonl")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"test dataset {ds!r}: no data file {path} (test_r1-v reads {{data_root}}/{{ds}}.jsonl)"
+        )
+    return path
+
+
+def run_r1v(cfg: EvalConfig) -> dict[str, dict]:
+    """Evaluate every dataset of `cfg.test_datasets`; returns dataset -> the results file's contents."""
+    if cfg.coord_frame is not None:
+        raise ValueError("coord_frame applies to REC only; test_r1-v has no boxes")
+    paths = {ds: data_file(cfg, ds) for ds in cfg.test_datasets}  # all checked before the model loads
+    print("Steps: ", cfg.steps)
+    model, processor = load_model_and_processor(cfg)
+    out = {}
+    for ds in cfg.test_datasets:
+        print(f"Processing {ds}...")
+        # Cut before dropping missing images, as test_rec does, so N names the same lines whatever is missing.
+        records = list(load_r1v_eval(cfg.data_root, ds, cfg.image_root, check="none"))[: cfg.sample_num]
+        skipped = SkippedImages()
+        samples = filter_samples(records, "exists", skipped, paths[ds])
+        task = records[0]["task"]
+        header = run_header(cfg, model, processor, paths[ds], task=task)
+        path = results_path(cfg.output_dir, PREFIX, ds, cfg)
+        out[ds] = evaluate(samples, r1v_task(task), model, processor, cfg, path, header, skipped, ds)
+        report(ds, out[ds], path)
+    return out
