@@ -24,14 +24,21 @@ def repeat_kv(x: paddle.Tensor, n_rep: int) -> paddle.Tensor:
 
 
 def _eager(q, k, v, scale, mask):
-    """q: (b, h, s, d), k/v: (b, h_kv, t, d), mask additive (b, 1, s, t) or None -> (b, s, h, d)."""
-    k = repeat_kv(k, q.shape[1] // k.shape[1])
-    v = repeat_kv(v, q.shape[1] // v.shape[1])
-    scores = paddle.matmul(q, k, transpose_y=True) * scale
+    """q: (b, h, s, d), k/v: (b, h_kv, t, d), mask additive (b, 1, s, t) or None -> (b, s, h, d).
+
+    Grouped queries attend to their shared kv head directly: each query head's group is folded into the
+    sequence axis, so the (growing) KV cache is never copied n_rep times as `repeat_kv` would.
+    """
+    b, h, s, d = q.shape
+    h_kv, t = k.shape[1], k.shape[2]
+    n_rep = h // h_kv
+    # Scaling q (b, h, s, d) is cheaper than scaling the scores (b, h, s, t).
+    qg = (q * scale).reshape([b, h_kv, n_rep * s, d])
+    scores = paddle.matmul(qg, k, transpose_y=True)
     if mask is not None:
-        scores = scores + mask.astype(scores.dtype)
-    probs = F.softmax(scores.astype("float32"), axis=-1).astype(q.dtype)
-    return paddle.matmul(probs, v).transpose([0, 2, 1, 3])
+        scores = scores.reshape([b, h_kv, n_rep, s, t]) + mask.astype(scores.dtype).unsqueeze(1)
+    probs = F.softmax(scores.astype("float32"), axis=-1).astype(q.dtype).reshape([b, h_kv, n_rep * s, t])
+    return paddle.matmul(probs, v).reshape([b, h, s, d]).transpose([0, 2, 1, 3])
 
 
 def _eager_varlen(q, k, v, scale, cu_seqlens):
@@ -118,12 +125,15 @@ def causal_padding_mask(padding_mask: paddle.Tensor, q_len: int, dtype) -> paddl
     that would leak through later layers.
     """
     t = padding_mask.shape[1]
+    neg = paddle.full([], paddle.finfo(dtype).min, dtype=dtype)
+    zero = paddle.zeros([], dtype=dtype)
+    if q_len == 1:
+        # A decoding step: the one query is the newest position, so only padding is hidden.
+        return paddle.where(padding_mask.astype("bool"), zero, neg).reshape([-1, 1, 1, t])
     past = t - q_len
     q_pos = paddle.arange(past, t, dtype="int64").reshape([q_len, 1])
     k_pos = paddle.arange(0, t, dtype="int64").reshape([1, t])
     causal = (k_pos <= q_pos).unsqueeze(0)
     visible = paddle.logical_and(causal, padding_mask.astype("bool").unsqueeze(1))
     visible = paddle.logical_or(visible, (k_pos == q_pos).unsqueeze(0))
-    neg = paddle.full([], paddle.finfo(dtype).min, dtype=dtype)
-    zero = paddle.zeros([], dtype=dtype)
     return paddle.where(visible, zero, neg).unsqueeze(1)

@@ -17,6 +17,7 @@ class RMSNorm(nn.Layer):
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         """x: (..., dim) -> (..., dim), in x's dtype."""
         dtype = x.dtype
+        # paddle.square, not pow(2): Paddle's CPU pow is ~100x slower.
         xf = x.astype("float32")
-        xf = xf * paddle.rsqrt(xf.pow(2).mean(axis=-1, keepdim=True) + self.eps)
+        xf = xf * paddle.rsqrt(paddle.square(xf).mean(axis=-1, keepdim=True) + self.eps)
         return self.weight * xf.astype(dtype)

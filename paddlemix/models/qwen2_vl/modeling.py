@@ -13,6 +13,7 @@ import paddle
 
 from ...generation.mixin import GenerationMixin
 from ..checkpoint import PretrainedModel
+from ..linear import Linear
 from ..kv_cache import KVCache
 from .configuration import Qwen2VLConfig
 from .rope_index import get_rope_index
@@ -41,7 +42,7 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
         self.model = Qwen2VLTextModel(config)
         self.visual = self.vision_class(config.vision_config, config.attn_implementation, config.recompute)
         if not config.tie_word_embeddings:
-            self.lm_head = paddle.nn.Linear(config.hidden_size, config.vocab_size, bias_attr=False)
+            self.lm_head = Linear(config.hidden_size, config.vocab_size, bias_attr=False)
 
     def tied_keys(self) -> tuple:
         """With tied embeddings, a stray `lm_head.weight` in a checkpoint is a copy of the embeddings."""

@@ -13,6 +13,7 @@ import paddle.nn as nn
 from paddle.distributed.fleet.utils import recompute
 
 from ..activations import get_activation
+from ..linear import Linear
 from ..attention import attention, causal_padding_mask
 from ..kv_cache import KVCache
 from ..rms_norm import RMSNorm
@@ -44,9 +45,9 @@ class Qwen2MLP(nn.Layer):
     def __init__(self, hidden: int, intermediate: int, act: str, bias: bool = False):
         super().__init__()
         b = None if bias else False
-        self.gate_proj = nn.Linear(hidden, intermediate, bias_attr=b)
-        self.up_proj = nn.Linear(hidden, intermediate, bias_attr=b)
-        self.down_proj = nn.Linear(intermediate, hidden, bias_attr=b)
+        self.gate_proj = Linear(hidden, intermediate, bias_attr=b)
+        self.up_proj = Linear(hidden, intermediate, bias_attr=b)
+        self.down_proj = Linear(intermediate, hidden, bias_attr=b)
         self.act_fn = get_activation(act)
 
     def forward(self, x):
@@ -65,10 +66,10 @@ class Qwen2Attention(nn.Layer):
         self.head_dim = config.head_dim
         self.backend = config.attn_implementation
         h = config.hidden_size
-        self.q_proj = nn.Linear(h, self.num_heads * self.head_dim)
-        self.k_proj = nn.Linear(h, self.num_kv_heads * self.head_dim)
-        self.v_proj = nn.Linear(h, self.num_kv_heads * self.head_dim)
-        self.o_proj = nn.Linear(self.num_heads * self.head_dim, h, bias_attr=False)
+        self.q_proj = Linear(h, self.num_heads * self.head_dim)
+        self.k_proj = Linear(h, self.num_kv_heads * self.head_dim)
+        self.v_proj = Linear(h, self.num_kv_heads * self.head_dim)
+        self.o_proj = Linear(self.num_heads * self.head_dim, h, bias_attr=False)
 
     def forward(self, x, cos, sin, mask, cache: KVCache | None, padding_mask):
         """x: (b, s, hidden); cos/sin: (b, s, head_dim); mask: additive (b, 1, s, t) -> (b, s, hidden)."""

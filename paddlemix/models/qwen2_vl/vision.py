@@ -12,6 +12,7 @@ import paddle.nn as nn
 from paddle.distributed.fleet.utils import recompute
 
 from ..activations import get_activation
+from ..linear import Linear
 from ..attention import attention
 from .configuration import Qwen2VLVisionConfig
 
@@ -84,8 +85,8 @@ class VisionAttention(nn.Layer):
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
         self.backend = backend
-        self.qkv = nn.Linear(dim, dim * 3)
-        self.proj = nn.Linear(dim, dim)
+        self.qkv = Linear(dim, dim * 3)
+        self.proj = Linear(dim, dim)
 
     def forward(self, x, cu_seqlens, cos, sin):
         """x: (n, dim); cos/sin: (n, head_dim) -> (n, dim)."""
@@ -105,9 +106,9 @@ class VisionMlp(nn.Layer):
 
     def __init__(self, dim: int, hidden_dim: int, act: str):
         super().__init__()
-        self.fc1 = nn.Linear(dim, hidden_dim)
+        self.fc1 = Linear(dim, hidden_dim)
         self.act = get_activation(act)
-        self.fc2 = nn.Linear(hidden_dim, dim)
+        self.fc2 = Linear(hidden_dim, dim)
 
     def forward(self, x):
         """x: (n, dim) -> (n, dim)."""
@@ -138,7 +139,7 @@ class PatchMerger(nn.Layer):
         super().__init__()
         self.hidden = context_dim * merge**2
         self.ln_q = self.make_norm(context_dim)
-        self.mlp = nn.Sequential(nn.Linear(self.hidden, self.hidden), nn.GELU(), nn.Linear(self.hidden, dim))
+        self.mlp = nn.Sequential(Linear(self.hidden, self.hidden), nn.GELU(), Linear(self.hidden, dim))
 
     def make_norm(self, dim: int) -> nn.Layer:
         """The norm before folding: LayerNorm here, RMSNorm in Qwen2.5-VL."""

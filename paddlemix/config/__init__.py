@@ -1,0 +1,23 @@
+"""Typed dataclass configs loaded as defaults ← YAML ← command line; see `loader.py`."""
+
+from paddlemix.config.loader import (
+    ConfigError,
+    build_config,
+    config_to_dict,
+    field_index,
+    help_text,
+    load_config,
+    opt,
+    section,
+)
+
+__all__ = [
+    "ConfigError",
+    "build_config",
+    "config_to_dict",
+    "field_index",
+    "help_text",
+    "load_config",
+    "opt",
+    "section",
+]

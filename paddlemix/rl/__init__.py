@@ -1,0 +1,1 @@
+"""Reinforcement learning for the vision-language models; `grpo` is the one algorithm so far."""

@@ -1,0 +1,40 @@
+"""Train Qwen2-VL / Qwen2.5-VL with GRPO.
+
+    python -m paddlemix.rl.grpo.train --config configs/grpo_counting.yaml [--flag value ...]
+    python -m paddle.distributed.launch --nproc_per_node N -m paddlemix.rl.grpo.train --config ... [--sharding stage1]
+
+Flags are the fields of `paddlemix/rl/grpo/config.py` (`--help` lists them); the seed's run scripts' flags
+are among them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from paddlemix.config import ConfigError, help_text
+from paddlemix.distributed import init_distributed, setup_logging
+from paddlemix.rl.grpo.config import TrainConfig, load_train_config
+from paddlemix.rl.grpo.trainer import GRPOTrainer
+
+PROG = "python -m paddlemix.rl.grpo.train"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the config, set up the process group and train."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "-h" in argv or "--help" in argv:
+        print(help_text(TrainConfig, PROG))
+        return
+    try:
+        cfg = load_train_config(argv)
+    except ConfigError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    setup_logging()
+    d = cfg.distributed
+    env = init_distributed(d.sharding, d.sharding_parallel_degree, d.hybrid_parallel_topo_order)
+    GRPOTrainer(cfg, env).train()
+
+
+if __name__ == "__main__":
+    main()
