@@ -13,8 +13,8 @@ import paddle
 
 from ...generation.mixin import GenerationMixin
 from ..checkpoint import PretrainedModel
-from ..linear import Linear
 from ..kv_cache import KVCache
+from ..linear import Linear
 from .configuration import Qwen2VLConfig
 from .rope_index import get_rope_index
 from .text import Qwen2VLTextModel

@@ -13,9 +13,9 @@ import paddle.nn as nn
 from paddle.distributed.fleet.utils import recompute
 
 from ..activations import get_activation
-from ..linear import Linear
 from ..attention import attention, causal_padding_mask
 from ..kv_cache import KVCache
+from ..linear import Linear
 from ..rms_norm import RMSNorm
 from .configuration import Qwen2VLConfig
 from .vision import rotate_half

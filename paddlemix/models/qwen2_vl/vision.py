@@ -12,8 +12,8 @@ import paddle.nn as nn
 from paddle.distributed.fleet.utils import recompute
 
 from ..activations import get_activation
-from ..linear import Linear
 from ..attention import attention
+from ..linear import Linear
 from .configuration import Qwen2VLVisionConfig
 
 
