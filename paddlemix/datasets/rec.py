@@ -16,12 +16,13 @@ Two record formats are read, both as `.json` (a list) or `.jsonl` (one record a 
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages, filter_samples
+
+from ..evaluation.metrics.boxes import solution_box
 
 
 def read_records(path: str) -> list[dict]:
@@ -39,9 +40,9 @@ def read_records(path: str) -> list[dict]:
 
 
 def parse_box(value) -> list[float]:
-    """A box `[x1, y1, x2, y2]` as four floats, from a list or its string form "[x1, y1, x2, y2]"."""
-    box = ast.literal_eval(value.strip()) if isinstance(value, str) else value
-    if not isinstance(box, (list, tuple)) or len(box) != 4:
+    """A REC solution `[x1, y1, x2, y2]` (list or text) as four floats, via the metrics' one box parser."""
+    box = solution_box(value)
+    if box is None:
         raise ValueError(f"a REC solution must be [x1, y1, x2, y2], got {value!r}")
     return [float(v) for v in box]
 
