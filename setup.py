@@ -18,7 +18,8 @@ setup(
         "pyyaml",
         "math-verify~=0.9.0",  # rewards and eval; rescore reproduces R1-V's GeoQA numbers with this parser
         "pyarrow",
-        "tqdm",  # eval progress bars
+        "tqdm",  # eval and training progress bars
+        "visualdl",  # training scalars (--report_to visualdl, the seed's)
     ],
     extras_require={
         "test": ["pytest"],

@@ -54,7 +54,8 @@ class ModelConfig:
         "", "a hub-layout checkpoint directory (config.json, safetensors, tokenizer)"
     )
     attn_implementation: str | None = opt(
-        None, "eager | flash (also the seed's sdpa / flash_attention_2); default flash on GPU in bf16/fp16"
+        None,
+        "eager | flash (also the seed's sdpa / flash_attention_2); default flash on GPU with O2 half-precision weights",
     )
     recompute: bool = opt(False, "recompute activations per decoder layer and vision block in the backward")
     freeze_vision: bool = opt(False, "train the language model only; the vision tower keeps its weights")

@@ -9,7 +9,7 @@ One optimizer step (`train_step`):
 2. For each group of this rank, a training forward (`logprobs.py`), the GRPO loss (`loss.py`) scaled so
    that the step's gradient is that of the global batch's loss, and a backward. Then the gradients are
    averaged over ranks (data parallel) or reduced by the sharded optimizer, clipped, and applied.
-3. A non-finite loss (on any rank) skips the update with a warning; `max_consecutive_nonfinite` such steps
+3. A non-finite loss or gradient (on any rank) skips the update with a warning; `max_consecutive_nonfinite` such steps
    in a row stop the run, leaving the last checkpoint as it was.
 
 Loss scaling across groups, micro-steps and ranks: "grpo" and "dr_grpo" are normalised by the step's global
@@ -44,7 +44,7 @@ from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
 from paddlemix.rl.grpo import checkpointing
-from paddlemix.rl.grpo.advantages import group_advantages
+from paddlemix.rl.grpo.advantages import group_advantages, zero_std_fraction
 from paddlemix.rl.grpo.config import TrainConfig
 from paddlemix.rl.grpo.data import (
     PromptEncoder,
@@ -65,7 +65,7 @@ logger = logging.getLogger(__name__)
 
 
 class NonFiniteLossError(RuntimeError):
-    """Too many consecutive steps had a non-finite loss."""
+    """Too many consecutive steps had a non-finite loss or gradient."""
 
 
 def lr_lambda(step: int, total: int, warmup: int, kind: str) -> float:
@@ -121,24 +121,7 @@ class GRPOTrainer:
             self.total_steps = batches * g.num_iterations
 
         self.trainable = [p for p in self.model.parameters() if not p.stop_gradient]
-        warmup = t.warmup_steps or math.ceil(t.warmup_ratio * self.total_steps)
-        self.scheduler = paddle.optimizer.lr.LambdaDecay(
-            t.learning_rate, lambda s: lr_lambda(s, self.total_steps, warmup, t.lr_scheduler_type)
-        )
-        decay = {
-            p.name for n, p in self.model.named_parameters() if not n.endswith("bias") and "norm" not in n
-        }
-        optimizer = paddle.optimizer.AdamW(
-            learning_rate=self.scheduler,
-            parameters=self.trainable,
-            beta1=t.adam_beta1,
-            beta2=t.adam_beta2,
-            epsilon=t.adam_epsilon,
-            weight_decay=t.weight_decay,
-            apply_decay_param_fun=lambda name: name in decay,
-            grad_clip=paddle.nn.ClipGradByGlobalNorm(t.max_grad_norm) if t.max_grad_norm > 0 else None,
-            multi_precision=self.precision.multi_precision,
-        )
+        optimizer = self._build_optimizer()
         self.model, optimizer = self.precision.decorate(self.model, optimizer)
         # The training forward goes through the parallel wrapper; generation and saving use the model itself.
         self._wrapped, self.optimizer = self.env.wrap(PolicyLogprobs(self.model), optimizer)
@@ -183,6 +166,28 @@ class GRPOTrainer:
         )
 
     # ----- setup helpers -----
+
+    def _build_optimizer(self):
+        """AdamW over the trainable parameters (no decay on biases and norms) with the warmup/decay schedule."""
+        t = self.cfg.trainer
+        warmup = t.warmup_steps or math.ceil(t.warmup_ratio * self.total_steps)
+        self.scheduler = paddle.optimizer.lr.LambdaDecay(
+            t.learning_rate, lambda s: lr_lambda(s, self.total_steps, warmup, t.lr_scheduler_type)
+        )
+        decay = {
+            p.name for n, p in self.model.named_parameters() if not n.endswith("bias") and "norm" not in n
+        }
+        return paddle.optimizer.AdamW(
+            learning_rate=self.scheduler,
+            parameters=self.trainable,
+            beta1=t.adam_beta1,
+            beta2=t.adam_beta2,
+            epsilon=t.adam_epsilon,
+            weight_decay=t.weight_decay,
+            apply_decay_param_fun=lambda name: name in decay,
+            grad_clip=paddle.nn.ClipGradByGlobalNorm(t.max_grad_norm) if t.max_grad_norm > 0 else None,
+            multi_precision=self.precision.multi_precision,
+        )
 
     def _prepare_output_dir(self) -> str | None:
         """Create output_dir, clean interrupted saves, apply overwrite; return the checkpoint to resume from."""
@@ -278,18 +283,15 @@ class GRPOTrainer:
         metrics = {"drops/too_long": drops[0], "drops/bad_image": drops[1], "groups": float(valid.sum())}
         if not valid.any():
             return metrics
-        adv = group_advantages(
-            paddle.to_tensor(rewards.reshape([-1]).astype("float32")), size, g.scale_rewards
-        )
-        adv = adv.numpy().reshape(rewards.shape)
+        flat = paddle.to_tensor(rewards.reshape([-1]).astype("float32"))
+        adv = group_advantages(flat, size, g.scale_rewards).numpy().reshape(rewards.shape)
         row_of_slot = {slot: i for i, slot in enumerate(np.flatnonzero(valid))}
         for group in groups:
             group.advantages = paddle.to_tensor(adv[row_of_slot[group.slot]])
-        constant = rewards.max(axis=1) == rewards.min(axis=1)
         metrics.update(
             reward=float(rewards.mean()),
             reward_std=float(rewards.std(axis=1, ddof=1).mean()),
-            zero_std_fraction=float(constant.mean()),
+            zero_std_fraction=zero_std_fraction(flat, size),
             completion_length=float(lengths.mean()),
             completion_length_min=float(lengths.min()),
             completion_length_max=float(lengths.max()),
@@ -330,6 +332,13 @@ class GRPOTrainer:
             share = 1.0 / len(same_micro)
         return share / t.gradient_accumulation_steps
 
+    def _grads_finite(self) -> bool:
+        """Whether this rank's accumulated gradients are all finite (a finite loss can still overflow them)."""
+        squares = [
+            paddle.square(p.grad.astype("float32")).sum() for p in self.trainable if p.grad is not None
+        ]
+        return not squares or math.isfinite(float(paddle.add_n(squares)))
+
     def _update(self, groups: list[Group]) -> tuple[float, dict, bool]:
         """Backward every group, then apply the step unless the loss is non-finite; (loss, metrics, applied)."""
         g = self.cfg.grpo
@@ -361,7 +370,8 @@ class GRPOTrainer:
             # Every rank must produce gradients for the collective that follows, even with no groups.
             (paddle.add_n([p.sum() for p in self.trainable]) * 0.0).backward()
         backward_time = time.perf_counter() - start
-        totals = all_reduce_array([local_loss, 0.0 if math.isfinite(local_loss) else 1.0, *sums])
+        finite = math.isfinite(local_loss) and self._grads_finite()
+        totals = all_reduce_array([local_loss, 0.0 if finite else 1.0, *sums])
         loss, bad = totals[0] / self.env.world_size, totals[1] > 0
         start = time.perf_counter()
         if bad:
@@ -399,7 +409,7 @@ class GRPOTrainer:
         if not applied:
             self._bad_steps += 1
             logger.warning(
-                "step %d: non-finite loss (%s); update skipped (%d in a row)",
+                "step %d: non-finite loss or gradient (loss %s); update skipped (%d in a row)",
                 self.global_step,
                 loss,
                 self._bad_steps,
@@ -407,7 +417,7 @@ class GRPOTrainer:
             if self._bad_steps >= self.cfg.trainer.max_consecutive_nonfinite:
                 last = checkpointing.list_checkpoints(self.cfg.trainer.output_dir)
                 raise NonFiniteLossError(
-                    f"{self._bad_steps} consecutive steps had a non-finite loss; stopping at step {self.global_step}. "
+                    f"{self._bad_steps} consecutive steps had a non-finite loss or gradient; stopping at step {self.global_step}. "
                     f"The last checkpoint ({last[-1] if last else 'none written'}) is untouched."
                 )
         else:
