@@ -22,7 +22,8 @@ setup(
         "visualdl",  # training scalars (--report_to visualdl, the seed's)
     ],
     extras_require={
-        "test": ["pytest"],
+        "test": ["pytest", "matplotlib"],
+        "quickstart": ["matplotlib"],  # reward_curve.png
         "reference": ["torch", "transformers>=4.50"],
     },
 )

@@ -1,15 +1,71 @@
 #!/usr/bin/env bash
-# Launch GRPO training on this node (or, with MASTER/NNODES/IPS, as one node of several):
-#   bash scripts/run_grpo.sh configs/grpo_counting.yaml [--flag value ...]
-# Environment: GPUS (processes, default 8), SHARDING (stage2 by default; stage1 or "" on CPU),
-# OUTPUT_DIR (default work_dirs/<config>_<GPUS>GPUS), MASTER=ip:port, NNODES, IPS=ip1,ip2.
-# paddle.distributed.launch runs a command, so the package's entry point is started with `python -m`.
+# Launch GRPO training on this node (or, with TRAINER_INSTANCES/MASTER, as one node of several):
+#   bash scripts/run_grpo.sh [--dry-run] CONFIG.yaml [--flag value ...]
+# Runs from the repository root whatever the working directory, so the YAMLs' relative paths (data/...,
+# work_dirs/...) resolve the same way everywhere; a CONFIG given relative to the caller's directory is found too.
+# Environment (the seed's variables; all optional):
+#   GPUS (8) processes on this node; BATCH_SIZE and PER_DEVICE_BATCH_SIZE (prompts; when set, GRADIENT_ACC =
+#   BATCH_SIZE / PER_DEVICE_BATCH_SIZE / (GPUS x nodes)); tensor_parallel_degree (1), sharding_parallel_degree
+#   (GPUS / tensor_parallel_degree); SHARDING (stage2; stage1 or "" on CPU); NUM_GENERATIONS; MODEL; DATASET_NAME;
+#   IMAGE_ROOT; RUN_NAME (default <config>_<GPUS>GPUS); OUTPUT_DIR (work_dirs/$RUN_NAME);
+#   TRAINER_INSTANCES=ip1,ip2 (nodes; their count is NNODES), MASTER=ip:port (first node's), RANK (this node's);
+#   DRY_RUN=1 (or --dry-run) prints the resolved command and config and launches nothing.
 set -euo pipefail
-CONFIG=${1:?usage: run_grpo.sh CONFIG.yaml [--flag value ...]}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DRY_RUN=${DRY_RUN:-0}
+if [ "${1:-}" = "--dry-run" ]; then
+  DRY_RUN=1
+  shift
+fi
+CONFIG=${1:?usage: run_grpo.sh [--dry-run] CONFIG.yaml [--flag value ...]}
 shift
+[ -f "$CONFIG" ] && CONFIG=$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")
+cd "$ROOT"
+
 GPUS=${GPUS:-8}
+tensor_parallel_degree=${tensor_parallel_degree:-1}
+sharding_parallel_degree=${sharding_parallel_degree:-$((GPUS / tensor_parallel_degree))}
 SHARDING=${SHARDING-stage2}
-OUTPUT_DIR=${OUTPUT_DIR:-work_dirs/$(basename "$CONFIG" .yaml)_${GPUS}GPUS}
-python -m paddle.distributed.launch --nproc_per_node "$GPUS" --log_dir "$OUTPUT_DIR/paddle_distributed_logs" \
-    ${MASTER:+--master "$MASTER"} ${NNODES:+--nnodes "$NNODES"} ${IPS:+--ips "$IPS"} \
-    python -m paddlemix.rl.grpo.train --config "$CONFIG" --output_dir "$OUTPUT_DIR" --sharding "$SHARDING" "$@"
+TRAINER_INSTANCES=${TRAINER_INSTANCES:-127.0.0.1}
+MASTER=${MASTER:-}
+NNODES=${NNODES:-$(echo "$TRAINER_INSTANCES" | tr ',' '\n' | grep -c .)}
+RUN_NAME=${RUN_NAME:-$(basename "$CONFIG" .yaml)_${GPUS}GPUS}
+OUTPUT_DIR=${OUTPUT_DIR:-work_dirs/$RUN_NAME}
+
+flags=(--config "$CONFIG" --output_dir "$OUTPUT_DIR" --run_name "$RUN_NAME" --sharding "$SHARDING"
+  --tensor_parallel_degree "$tensor_parallel_degree")
+[ -n "$SHARDING" ] && flags+=(--sharding_parallel_degree "$sharding_parallel_degree")
+if [ -n "${BATCH_SIZE:-}" ] || [ -n "${PER_DEVICE_BATCH_SIZE:-}" ]; then
+  BATCH_SIZE=${BATCH_SIZE:-16}
+  PER_DEVICE_BATCH_SIZE=${PER_DEVICE_BATCH_SIZE:-1}
+  ranks=$((PER_DEVICE_BATCH_SIZE * GPUS * NNODES))
+  GRADIENT_ACC=${GRADIENT_ACC:-$((BATCH_SIZE / ranks))}
+  if [ "$GRADIENT_ACC" -lt 1 ] || [ $((GRADIENT_ACC * ranks)) -ne "$BATCH_SIZE" ]; then
+    echo "run_grpo.sh: BATCH_SIZE=$BATCH_SIZE is not a multiple of PER_DEVICE_BATCH_SIZE x GPUS x nodes = $ranks" >&2
+    exit 2
+  fi
+  flags+=(--per_device_train_batch_size "$PER_DEVICE_BATCH_SIZE" --gradient_accumulation_steps "$GRADIENT_ACC")
+fi
+[ -n "${NUM_GENERATIONS:-}" ] && flags+=(--num_generations "$NUM_GENERATIONS")
+[ -n "${MODEL:-}" ] && flags+=(--model_name_or_path "$MODEL")
+[ -n "${DATASET_NAME:-}" ] && flags+=(--dataset_name "$DATASET_NAME")
+[ -n "${IMAGE_ROOT:-}" ] && flags+=(--image_root "$IMAGE_ROOT")
+
+# paddle.distributed.launch runs a command, so the package's entry point is started with `python -m`.
+launch=(python -m paddle.distributed.launch --nproc_per_node "$GPUS" --log_dir "$OUTPUT_DIR/paddle_distributed_logs")
+if [ "$NNODES" -gt 1 ]; then
+  launch+=(--nnodes "$NNODES" --ips "$TRAINER_INSTANCES" ${MASTER:+--master "$MASTER"} ${RANK:+--rank "$RANK"})
+fi
+cmd=("${launch[@]}" python -m paddlemix.rl.grpo.train "${flags[@]}" "$@")
+
+if [ "$DRY_RUN" = 1 ]; then
+  echo "GPUS=$GPUS NNODES=$NNODES TRAINER_INSTANCES=$TRAINER_INSTANCES MASTER=$MASTER BATCH_SIZE=${BATCH_SIZE:-}" \
+    "PER_DEVICE_BATCH_SIZE=${PER_DEVICE_BATCH_SIZE:-} GRADIENT_ACC=${GRADIENT_ACC:-}" \
+    "tensor_parallel_degree=$tensor_parallel_degree sharding_parallel_degree=$sharding_parallel_degree" \
+    "NUM_GENERATIONS=${NUM_GENERATIONS:-} RUN_NAME=$RUN_NAME OUTPUT_DIR=$OUTPUT_DIR"
+  echo "command (in $ROOT):"
+  echo "  ${cmd[*]}"
+  exec python -m paddlemix.rl.grpo.train --print_config "${flags[@]}" "$@"
+fi
+mkdir -p "$OUTPUT_DIR"
+exec "${cmd[@]}"

@@ -261,12 +261,17 @@ def encode_batch(
 
 
 def generate_texts(model, processor, inputs: dict, max_new_tokens: int, eos: list[int]) -> list[str]:
-    """Greedy completions of a left-padded batch, decoded without special tokens."""
+    """Greedy completions of a left-padded batch, decoded without special tokens.
+
+    Image and video placeholders are never generated, as in GRPO rollouts (rl/grpo/rollout.py): a trained
+    checkpoint puts no mass there, but a small one can, and its eval would then decode to empty strings.
+    """
     sequences = model.generate(
         **inputs,
         max_new_tokens=max_new_tokens,
         do_sample=False,
         eos_token_id=eos,
+        suppress_token_ids=[model.config.image_token_id, model.config.video_token_id],
         pad_token_id=processor.tokenizer.pad_token_id,
     )
     prompt_len = inputs["input_ids"].shape[1]

@@ -9,13 +9,14 @@ r"""Rule-based GRPO rewards, registered by name. Each wraps a metric of `paddlem
 | `rec_iou`            | rec.py      | IoU > 0.5 after rescaling to original pixels (the seed's, fixed)      |
 | `rec_iou_continuous` | rec.py      | the IoU itself (VLM-R1's current reward)                              |
 | `math_accuracy`      | math.py     | the `<answer>` equals the solution, as a string or by math-verify     |
+| `digit_share`        | shaping.py  | share of digit characters: a dense signal for tiny smoke-run models   |
 
 `build_rewards(["accuracy", "format"], [1.0, 1.0])` gives what `compute_rewards` runs. Register your own with
 `@register_reward("name")` or `register_reward("name", fn)`.
 """
 
 # The task modules are imported for their registrations.
-from paddlemix.rewards import accuracy, format, math, rec  # noqa: F401
+from paddlemix.rewards import accuracy, format, math, rec, shaping  # noqa: F401
 from paddlemix.rewards.registry import build_rewards, get_reward, per_sample, register_reward, reward_names
 from paddlemix.rewards.runner import compute_rewards
 

@@ -8,6 +8,7 @@ from paddlemix.rewards import build_rewards, get_reward, per_sample, register_re
 
 BUILTIN = [
     "accuracy",
+    "digit_share",
     "format",
     "math_accuracy",
     "rec_format",
@@ -42,13 +43,15 @@ def test_register_in_one_line():
 
 
 def test_duplicate_name_is_rejected_listing_the_known_ones():
-    with pytest.raises(ValueError, match="'format' is already registered; registered: accuracy, format"):
+    with pytest.raises(
+        ValueError, match="'format' is already registered; registered: accuracy, digit_share, format"
+    ):
         register_reward("format", lambda completions, **_: [])
 
 
 def test_unknown_name_is_rejected_listing_the_known_ones():
     with pytest.raises(
-        ValueError, match="unknown reward 'acuracy'; registered: accuracy, format, math_accuracy"
+        ValueError, match="unknown reward 'acuracy'; registered: accuracy, digit_share, format, math_accuracy"
     ):
         get_reward("acuracy")
 

@@ -84,18 +84,33 @@ def write_rec_layout(out: str, n: int = 64, n_eval: int = 16, seed: int = 0) -> 
     return root
 
 
-def write_counting_layout(out: str, n: int = 64, n_eval: int = 16, seed: int = 0, layout: str = "hub") -> str:
-    """Counting/ with a CLEVR-like training set (HF directory) and a SuperCLEVR-like eval set; returns Counting/."""
+def write_counting_layout(
+    out: str,
+    n: int = 64,
+    n_eval: int = 16,
+    seed: int = 0,
+    layout: str = "hub",
+    min_items: int = 3,
+    max_items: int = 10,
+) -> str:
+    """Counting/ with a CLEVR-like training set (HF directory) and a SuperCLEVR-like eval set; returns Counting/.
+
+    Scenes hold min_items..max_items objects (fewer if they do not fit).
+    """
     root = os.path.join(out, COUNTING.dir)
     rows = []
     for i in range(n):
-        img, count = draw_counting_scene(sample_rng(seed, "counting", "train", i))
+        img, count = draw_counting_scene(
+            sample_rng(seed, "counting", "train", i), min_items=min_items, max_items=max_items
+        )
         cell = {"bytes": _png(img), "path": f"synthetic_clevr_train_{i:06d}.png"}
         rows.append({"image": cell, "problem": TRAIN_QUESTION, "solution": counting_solution(count)})
     write_hf_dir(os.path.join(root, COUNTING.train[0]), {"train": rows}, TRAIN_FEATURES, layout)
     records = []
     for i in range(n_eval):
-        img, count = draw_counting_scene(sample_rng(seed, "counting", "eval", i))
+        img, count = draw_counting_scene(
+            sample_rng(seed, "counting", "eval", i), min_items=min_items, max_items=max_items
+        )
         relative = f"./images/synthetic_superCLEVR_{i:06d}.png"
         _save(img, os.path.join(root, COUNTING.eval_image_root, relative))
         records.append({"image_path": relative, "question": EVAL_QUESTION, "ground_truth": count})

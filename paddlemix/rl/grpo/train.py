@@ -1,7 +1,8 @@
 """Train Qwen2-VL / Qwen2.5-VL with GRPO.
 
     python -m paddlemix.rl.grpo.train --config configs/grpo_counting.yaml [--flag value ...]
-    python -m paddle.distributed.launch --nproc_per_node N -m paddlemix.rl.grpo.train --config ... [--sharding stage1]
+    python -m paddle.distributed.launch --nproc_per_node N python -m paddlemix.rl.grpo.train --config ... [--sharding stage1]
+    python -m paddlemix.rl.grpo.train --print_config --config ... [--flag value ...]   (the resolved config, as YAML)
 
 Flags are the fields of `paddlemix/rl/grpo/config.py` (`--help` lists them); the seed's run scripts' flags
 are among them.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import sys
 
-from paddlemix.config import ConfigError, help_text
+import yaml
+
+from paddlemix.config import ConfigError, config_to_dict, help_text
 from paddlemix.distributed import init_distributed, setup_logging
 from paddlemix.rl.grpo.config import TrainConfig, load_train_config
 from paddlemix.rl.grpo.trainer import GRPOTrainer
@@ -25,11 +28,16 @@ def main(argv: list[str] | None = None) -> None:
     if "-h" in argv or "--help" in argv:
         print(help_text(TrainConfig, PROG))
         return
+    print_config = "--print_config" in argv
+    argv = [a for a in argv if a != "--print_config"]
     try:
         cfg = load_train_config(argv)
     except ConfigError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    if print_config:
+        print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False), end="")
+        return
     setup_logging()
     d = cfg.distributed
     env = init_distributed(d.sharding, d.sharding_parallel_degree, d.hybrid_parallel_topo_order)

@@ -1,0 +1,71 @@
+"""The quickstart's pieces, fast: data, tiny model, eval, reward scoring, launch command, curve and plot.
+
+The full run (`bash scripts/quickstart.sh`, a few minutes) is not part of the suite; the GRPO launch it makes
+is the one tests/scripts/test_run_grpo.py runs on 2 CPU processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from paddlemix import quickstart
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A tiny model and 4 held-out counting scenes of 1-4 objects."""
+    root = tmp_path_factory.mktemp("quickstart")
+    os.environ.setdefault("PADDLEMIX_DATA_CACHE", str(root / "cache"))
+    model = quickstart.copy_tiny_model(str(root / "model"))
+    counting = quickstart.write_data(str(root / "data"), n_train=4, n_eval=4, max_items=4)
+    return root, model, counting
+
+
+def test_data_and_model(workdir):
+    root, model, counting = workdir
+    assert os.path.isfile(os.path.join(model, "model.safetensors"))
+    with open(os.path.join(counting, quickstart.EVAL_SET + ".jsonl")) as f:
+        counts = [json.loads(line)["ground_truth"] for line in f]
+    assert len(counts) == 4 and all(1 <= c <= 4 for c in counts)
+
+
+def test_evaluate_scores_greedy_outputs(workdir):
+    root, model, counting = workdir
+    scores = quickstart.evaluate(model, counting, str(root / "eval"), max_new_tokens=1)
+    assert set(scores) == {"accuracy_pct", "digit_share", "accuracy", "reward"}
+    assert 0.0 <= scores["accuracy_pct"] <= 100.0
+    assert scores["reward"] == pytest.approx(scores["digit_share"] + scores["accuracy"])
+
+
+def test_score_outputs():
+    scores = quickstart.score_outputs(["3", "x", "2"], [3, 1, 4])
+    # digits: 1, 0, 1; right count: only the first.
+    assert scores == pytest.approx({"digit_share": 2 / 3, "accuracy": 1 / 3, "reward": 1.0})
+
+
+def test_train_command_uses_the_launcher_and_the_package_entry():
+    cmd = quickstart.train_command("m", "d", "o", 2, 5, 0, 1e-3, 1, 8, 0.04)
+    text = " ".join(cmd)
+    assert "-m paddle.distributed.launch --nproc_per_node 2" in text
+    assert "-m paddlemix.rl.grpo.train" in text and "--reward_funcs digit_share,accuracy" in text
+
+
+def test_reward_curve_from_visualdl_and_plot(tmp_path):
+    from visualdl import LogWriter
+
+    with LogWriter(logdir=str(tmp_path / "runs" / "quickstart")) as w:
+        for step, value in enumerate([0.1, 0.5, 0.9], start=1):
+            w.add_scalar(tag="train/reward", value=value, step=step)
+    curve = quickstart.read_reward_curve(str(tmp_path / "runs"))
+    assert curve == [(1, pytest.approx(0.1)), (2, pytest.approx(0.5)), (3, pytest.approx(0.9))]
+    png = quickstart.plot_curve(curve, str(tmp_path / "curve.png"))
+    assert os.path.getsize(png) > 1000
+    text = quickstart.summary(
+        {"accuracy_pct": 0.0, "digit_share": 0.0, "accuracy": 0.0, "reward": 0.0},
+        {"accuracy_pct": 50.0, "digit_share": 1.0, "accuracy": 0.5, "reward": 1.5},
+        curve,
+    )
+    assert "50.0" in text and "1.500" in text
