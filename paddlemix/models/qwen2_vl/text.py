@@ -18,7 +18,7 @@ from ..kv_cache import KVCache
 from ..linear import Linear
 from ..rms_norm import RMSNorm
 from .configuration import Qwen2VLConfig
-from .vision import rotate_half
+from .vision import apply_rotary, signed_sin
 
 
 class MRotaryEmbedding(nn.Layer):
@@ -31,12 +31,12 @@ class MRotaryEmbedding(nn.Layer):
         self.mrope_section = list(mrope_section)
 
     def forward(self, position_ids: paddle.Tensor, dtype):
-        """position_ids: (3, batch, seq) -> cos, sin: (batch, seq, head_dim) in `dtype`."""
+        """position_ids: (3, batch, seq) -> cos, signed sin (see `apply_rotary`): (batch, seq, head_dim) in `dtype`."""
         freqs = position_ids.astype("float32").unsqueeze(-1) * self.inv_freq  # (3, b, s, d/2)
         parts = paddle.split(freqs, self.mrope_section, axis=-1)
         freqs = paddle.concat([p[i % 3] for i, p in enumerate(parts)], axis=-1)
         emb = paddle.concat([freqs, freqs], axis=-1)
-        return paddle.cos(emb).astype(dtype), paddle.sin(emb).astype(dtype)
+        return paddle.cos(emb).astype(dtype), signed_sin(paddle.sin(emb)).astype(dtype)
 
 
 class Qwen2MLP(nn.Layer):
@@ -78,8 +78,8 @@ class Qwen2Attention(nn.Layer):
         k = self.k_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
         v = self.v_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
         c, sn = cos.unsqueeze(1), sin.unsqueeze(1)
-        q = q * c + rotate_half(q) * sn
-        k = k * c + rotate_half(k) * sn
+        q = apply_rotary(q, c, sn)
+        k = apply_rotary(k, c, sn)
         if cache is not None:
             k, v = cache.update(self.layer_idx, k, v)
         out = attention(

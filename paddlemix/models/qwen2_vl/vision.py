@@ -38,10 +38,15 @@ def image_cu_seqlens(grid_thw: np.ndarray) -> list:
     return [0] + np.cumsum(lens).tolist()
 
 
-def rotate_half(x: paddle.Tensor) -> paddle.Tensor:
-    """Rotate the two halves of the last axis: (x1, x2) -> (-x2, x1)."""
-    x1, x2 = paddle.chunk(x, 2, axis=-1)
-    return paddle.concat([-x2, x1], axis=-1)
+def signed_sin(sin: paddle.Tensor) -> paddle.Tensor:
+    """sin with its first half negated, so that rotary needs a roll instead of split, negate and concat."""
+    s1, s2 = paddle.chunk(sin, 2, axis=-1)
+    return paddle.concat([-s1, s2], axis=-1)
+
+
+def apply_rotary(x: paddle.Tensor, cos: paddle.Tensor, sin_signed: paddle.Tensor) -> paddle.Tensor:
+    """x * cos + rotate_half(x) * sin, with rotate_half(x) * sin = roll(x, d/2) * signed_sin(sin)."""
+    return x * cos + paddle.roll(x, x.shape[-1] // 2, axis=-1) * sin_signed
 
 
 class VisionRotaryEmbedding(nn.Layer):
@@ -54,11 +59,11 @@ class VisionRotaryEmbedding(nn.Layer):
         self.inv_freq = paddle.to_tensor(inv.astype(np.float32))
 
     def forward(self, pos_hw: paddle.Tensor):
-        """pos_hw: (n, 2) -> cos, sin: (n, head_dim) in float32."""
+        """pos_hw: (n, 2) -> cos, signed sin (see `apply_rotary`): (n, head_dim) in float32."""
         freqs = pos_hw.astype("float32").unsqueeze(-1) * self.inv_freq  # (n, 2, head_dim/4)
         freqs = freqs.reshape([freqs.shape[0], -1])
         emb = paddle.concat([freqs, freqs], axis=-1)
-        return paddle.cos(emb), paddle.sin(emb)
+        return paddle.cos(emb), signed_sin(paddle.sin(emb))
 
 
 class PatchEmbed(nn.Layer):
@@ -95,8 +100,8 @@ class VisionAttention(nn.Layer):
         dtype = q.dtype
         c, s = cos.unsqueeze(1), sin.unsqueeze(1)
         qf, kf = q.astype("float32"), k.astype("float32")
-        q = (qf * c + rotate_half(qf) * s).astype(dtype)
-        k = (kf * c + rotate_half(kf) * s).astype(dtype)
+        q = apply_rotary(qf, c, s).astype(dtype)
+        k = apply_rotary(kf, c, s).astype(dtype)
         out = attention(q, k, v, scale=self.head_dim**-0.5, backend=self.backend, cu_seqlens=cu_seqlens)
         return self.proj(out.reshape([n, -1]))
 
