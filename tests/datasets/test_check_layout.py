@@ -2,28 +2,9 @@
 
 import os
 
-import pytest
-
 from paddlemix.datasets.check_layout import check_data_dir, exit_status, format_report, main
 from paddlemix.datasets.hf_dir import read_hf_dir, write_hf_dir
 from paddlemix.datasets.layout import COUNTING, GEOMETRY, REC
-from paddlemix.datasets.synthetic import write_layouts
-
-
-@pytest.fixture(scope="module")
-def synthetic_root(tmp_path_factory) -> str:
-    """A data/ folder with REC/, Counting/ and GEO/: 12 training and 3 eval samples each. Read-only."""
-    root = str(tmp_path_factory.mktemp("data"))
-    write_layouts(root, n=12, n_eval=3, seed=0)
-    return root
-
-
-@pytest.fixture
-def fresh_root(tmp_path) -> str:
-    """A data/ folder of the test's own (6 training and 2 eval samples per task), free to damage."""
-    root = str(tmp_path / "data")
-    write_layouts(root, n=6, n_eval=2, seed=1)
-    return root
 
 
 def test_complete_layout(synthetic_root, capsys):

@@ -9,20 +9,11 @@ import pytest
 
 from paddlemix.datasets.eval_sets import load_eval_jsonl, load_r1v_eval, load_rec_eval
 from paddlemix.datasets.rec import read_records
-from paddlemix.datasets.synthetic import write_layouts
 
 # Real copies of R1-V's src/eval/prompts/*.jsonl (from shared/data/eval_prompts).
 EVAL_PROMPTS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "eval_prompts"
 )
-
-
-@pytest.fixture(scope="module")
-def synthetic_root(tmp_path_factory) -> str:
-    """A data/ folder with REC/, Counting/ and GEO/: 12 training and 3 eval samples each. Read-only."""
-    root = str(tmp_path_factory.mktemp("data"))
-    write_layouts(root, n=12, n_eval=3, seed=0)
-    return root
 
 
 def test_real_superclevr_file_without_images(tmp_path):

@@ -10,15 +10,6 @@ from PIL import Image
 from paddlemix.datasets.hf_dir import read_hf_dir, write_hf_dir
 from paddlemix.datasets.images import SkippedImages, load_sample_image
 from paddlemix.datasets.r1v import default_cache_dir, load_r1v
-from paddlemix.datasets.synthetic import write_layouts
-
-
-@pytest.fixture(scope="module")
-def synthetic_root(tmp_path_factory) -> str:
-    """A data/ folder with REC/, Counting/ and GEO/: 12 training and 3 eval samples each. Read-only."""
-    root = str(tmp_path_factory.mktemp("data"))
-    write_layouts(root, n=12, n_eval=3, seed=0)
-    return root
 
 
 @pytest.fixture

@@ -5,20 +5,9 @@ import json
 import os
 import tarfile
 
-import pytest
-
 from paddlemix.datasets.hf_dir import read_hf_dir
-from paddlemix.datasets.synthetic import write_layouts
 from paddlemix.datasets.synthetic.__main__ import main
 from paddlemix.datasets.synthetic.writers import write_counting_layout, write_rec_layout, write_tarball
-
-
-@pytest.fixture(scope="module")
-def synthetic_root(tmp_path_factory) -> str:
-    """A data/ folder with REC/, Counting/ and GEO/: 12 training and 3 eval samples each. Read-only."""
-    root = str(tmp_path_factory.mktemp("data"))
-    write_layouts(root, n=12, n_eval=3, seed=0)
-    return root
 
 
 def test_rec_layout_records(synthetic_root):
