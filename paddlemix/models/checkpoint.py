@@ -139,8 +139,8 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
             os.remove(os.path.join(path, stale))
     limit = _parse_size(max_shard_size)
     transposed = linear_weight_names(model)
-    names = sorted(dict(model.named_parameters()))
     params = dict(model.named_parameters())
+    names = sorted(params)
     shards, current, size = [], [], 0
     for name in names:
         nbytes = params[name].numel().item() * _BYTES[dtype or dtype_name(params[name].dtype)]
