@@ -17,8 +17,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import paddle
 import paddle.distributed as dist
+
+from paddlemix.models.runtime import on_gpu
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,6 @@ _GROUP_SHARDED_LEVELS = {"stage2": "os_g", "stage3": "p_g_os"}
 def launched_world_size() -> int:
     """The number of processes `paddle.distributed.launch` started (1 when run directly)."""
     return int(os.environ.get("PADDLE_TRAINERS_NUM", "1"))
-
-
-def on_gpu() -> bool:
-    """Whether paddle runs on a GPU."""
-    return paddle.is_compiled_with_cuda() and paddle.device.get_device().startswith("gpu")
 
 
 @dataclass

@@ -32,14 +32,13 @@ from tqdm import tqdm
 from paddlemix.datasets.images import BadImageError, SkippedImages, open_image
 from paddlemix.evaluation.rescore import accuracy, score_results
 from paddlemix.models import AutoModelForConditionalGeneration
+from paddlemix.models.runtime import ATTN_NAMES, on_gpu, resolve_attn, resolve_dtype, stop_token_ids  # noqa: F401
 from paddlemix.processors import Qwen2VLProcessor
 
 logger = logging.getLogger("paddlemix.evaluation")
 
 METHODS = ("r1", "baseline")
 DTYPES = ("bfloat16", "float16", "float32")
-# The seed's --attn_implementation values (transformers' names) and ours, mapped to our two backends.
-ATTN_NAMES = {"flash_attention_2": "flash", "flash": "flash", "sdpa": "eager", "eager": "eager"}
 
 
 @dataclass
@@ -83,29 +82,6 @@ class EvalConfig:
             raise ValueError("--test_datasets names no dataset")
 
 
-def on_gpu() -> bool:
-    """Whether paddle will run on a GPU."""
-    return paddle.is_compiled_with_cuda() and paddle.device.get_device().startswith("gpu")
-
-
-def resolve_dtype(dtype: str) -> str:
-    """`dtype`, or float32 with a warning for bf16/fp16 on CPU, where Paddle has no half-precision matmul."""
-    if dtype != "float32" and not on_gpu():
-        logger.warning("--dtype %s needs a GPU; running in float32 on CPU", dtype)
-        return "float32"
-    return dtype
-
-
-def resolve_attn(name: str | None, dtype: str) -> str:
-    """Our attention backend for the seed's `--attn_implementation` name: flash only on a GPU in bf16/fp16."""
-    backend = ATTN_NAMES[name] if name is not None else "flash"
-    if backend == "flash" and (dtype == "float32" or not on_gpu()):
-        if name is not None:
-            logger.warning("--attn_implementation %s needs a GPU and bf16/fp16; using eager attention", name)
-        return "eager"
-    return backend
-
-
 def load_model_and_processor(cfg: EvalConfig):
     """The model (eval mode, in the resolved dtype) and its processor, from `cfg.model_path`."""
     paddle.seed(cfg.seed)
@@ -117,21 +93,6 @@ def load_model_and_processor(cfg: EvalConfig):
         cfg.model_path, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels
     )
     return model, processor
-
-
-def stop_token_ids(model, processor, model_path: str) -> list[int]:
-    """The ids that end a completion: the config's, the tokenizer's and generation_config.json's eos ids."""
-    ids = []
-    sources = [model.config.eos_token_id, processor.tokenizer.eos_token_id]
-    gen_path = os.path.join(model_path, "generation_config.json")
-    if os.path.isfile(gen_path):
-        with open(gen_path, encoding="utf-8") as f:
-            sources.append(json.load(f).get("eos_token_id"))
-    for value in sources:
-        for i in value if isinstance(value, (list, tuple)) else [value]:
-            if i is not None and int(i) not in ids:
-                ids.append(int(i))
-    return ids
 
 
 def results_path(output_dir: str, prefix: str, ds: str, cfg: EvalConfig) -> str:

@@ -8,12 +8,13 @@ import pytest
 
 from paddlemix.datasets import load_r1v
 from paddlemix.models import AutoModelForConditionalGeneration
+from paddlemix.models.runtime import stop_token_ids
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rl.grpo.config import GRPOConfig
 from paddlemix.rl.grpo.data import PromptEncoder
 from paddlemix.rl.grpo.logprobs import completion_logprobs
 from paddlemix.rl.grpo.loss import sequence_token_logprobs
-from paddlemix.rl.grpo.rollout import generate_group, stop_token_ids
+from paddlemix.rl.grpo.rollout import generate_group
 from tests.helpers import tiny_dir
 
 

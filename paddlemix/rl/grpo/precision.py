@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import paddle
 
-from paddlemix.distributed.env import on_gpu
+from paddlemix.models.runtime import on_gpu
 from paddlemix.rl.grpo.config import ModelConfig
 
 logger = logging.getLogger(__name__)

@@ -53,16 +53,6 @@ class Group:
         return self.completion_mask.numpy().sum(axis=1)
 
 
-def stop_token_ids(model, processor) -> list[int]:
-    """The ids that end a completion: the model config's eos ids and the tokenizer's."""
-    ids: list[int] = []
-    for value in (model.config.eos_token_id, processor.tokenizer.eos_token_id):
-        for i in value if isinstance(value, (list, tuple)) else [value]:
-            if i is not None and int(i) not in ids:
-                ids.append(int(i))
-    return ids
-
-
 @paddle.no_grad()
 def generate_group(
     model, processor, prompt: Prompt, cfg: GRPOConfig, seed: int, slot: int, micro_step: int, eos: list[int]

@@ -39,8 +39,8 @@ from paddlemix.distributed import (
     derived_seed,
     seed_everything,
 )
-from paddlemix.evaluation.runner import resolve_attn
 from paddlemix.models import AutoModelForConditionalGeneration
+from paddlemix.models.runtime import resolve_attn, stop_token_ids
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
 from paddlemix.rl.grpo import checkpointing
@@ -59,7 +59,7 @@ from paddlemix.rl.grpo.loss import grpo_loss
 from paddlemix.rl.grpo.metrics_logging import MetricsLogger, completions_path, write_completions
 from paddlemix.rl.grpo.precision import resolve_precision
 from paddlemix.rl.grpo.reference import build_reference
-from paddlemix.rl.grpo.rollout import Group, generate_group, score_group, stop_token_ids
+from paddlemix.rl.grpo.rollout import Group, generate_group, score_group
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class GRPOTrainer:
         self.processor = Qwen2VLProcessor.from_pretrained(
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
-        self.eos = stop_token_ids(self.model, self.processor)
+        self.eos = stop_token_ids(self.model, self.processor, m.model_name_or_path)
         self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
 
         self.dataset = load_train_dataset(d, t.seed)
