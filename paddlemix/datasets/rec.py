@@ -21,8 +21,7 @@ import os
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages, filter_samples
-
-from ..evaluation.metrics.boxes import solution_box
+from paddlemix.metrics.boxes import solution_box
 
 
 def read_records(path: str) -> list[dict]:

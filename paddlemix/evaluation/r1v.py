@@ -25,7 +25,6 @@ import os
 
 from paddlemix.datasets import SkippedImages, load_r1v_eval, sample_messages
 from paddlemix.datasets.images import filter_samples
-from paddlemix.evaluation.metrics.answers import final_answer
 from paddlemix.evaluation.runner import (
     EvalConfig,
     EvalTask,
@@ -35,6 +34,7 @@ from paddlemix.evaluation.runner import (
     results_path,
     run_header,
 )
+from paddlemix.metrics.answers import final_answer
 
 PREFIX = "r1-v"
 # The datasets' task names -> the task names of `rescore.score_results`.

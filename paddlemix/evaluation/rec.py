@@ -25,14 +25,6 @@ import os
 import random
 
 from paddlemix.datasets import load_rec_eval, prompt_text, sample_messages
-from paddlemix.evaluation.metrics.boxes import (
-    answer_iou,
-    coord_frame,
-    frame_for_model,
-    input_size_from_grid,
-    parse_box,
-    to_original_frame,
-)
 from paddlemix.evaluation.runner import (
     EvalConfig,
     EvalTask,
@@ -41,6 +33,14 @@ from paddlemix.evaluation.runner import (
     report,
     results_path,
     run_header,
+)
+from paddlemix.metrics.boxes import (
+    answer_iou,
+    coord_frame,
+    frame_for_model,
+    input_size_from_grid,
+    parse_box,
+    to_original_frame,
 )
 
 PREFIX = "rec"

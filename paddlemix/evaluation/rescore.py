@@ -36,9 +36,9 @@ import json
 import numbers
 import os
 
-from paddlemix.evaluation.metrics.answers import math_correct
-from paddlemix.evaluation.metrics.boxes import answer_iou, resolve_frame, resolve_input_size, solution_box
-from paddlemix.evaluation.metrics.published import (
+from paddlemix.metrics.answers import math_correct
+from paddlemix.metrics.boxes import answer_iou, resolve_frame, resolve_input_size, solution_box
+from paddlemix.metrics.published import (
     r1v_counting_correct,
     r1v_geoqa_correct,
     seed_geoqa_correct,

@@ -1,4 +1,4 @@
-r"""Rule-based GRPO rewards, registered by name. Each wraps a metric of `paddlemix.evaluation.metrics`.
+r"""Rule-based GRPO rewards, registered by name. Each wraps a metric of `paddlemix.metrics`.
 
 | name                 | file        | rule                                                                  |
 |----------------------|-------------|-----------------------------------------------------------------------|

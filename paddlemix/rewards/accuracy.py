@@ -7,8 +7,8 @@ a mixture of the two tasks) works unchanged.
 
 from __future__ import annotations
 
-from paddlemix.evaluation.metrics.answers import math_correct
-from paddlemix.evaluation.metrics.boxes import solution_box
+from paddlemix.metrics.answers import math_correct
+from paddlemix.metrics.boxes import solution_box
 from paddlemix.rewards.rec import sample_iou
 from paddlemix.rewards.registry import per_sample, register_reward
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from paddlemix.evaluation.metrics.boxes import solution_box
+from paddlemix.metrics.boxes import solution_box
 from paddlemix.rewards.registry import per_sample, register_reward
 
 THINK_ANSWER = re.compile(r"<think>.*?</think>\s*<answer>.*?</answer>", re.DOTALL)

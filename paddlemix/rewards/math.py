@@ -1,6 +1,6 @@
 """Math accuracy for counting (SuperCLEVR) and geometry (GeoQA): is the final answer equal to the solution.
 
-`math_accuracy` is `evaluation.metrics.answers.math_correct`, the eval metric itself: the `<answer>` contents
+`math_accuracy` is `metrics.answers.math_correct`, the eval metric itself: the `<answer>` contents
 (DOTALL) equal the solution's as strings, or are math-verify equivalent once GeoQA notation ("2√{3}", "3π",
 "12cm") is made LaTeX. R1-V's reward parsed the whole completion instead, where math-verify skips a number
 flush against the tags ("<answer>25</answer>"), so the last number of the reasoning stood in for the answer.
@@ -11,8 +11,8 @@ A sample whose solution is a box gets None: it is a REC sample.
 
 from __future__ import annotations
 
-from paddlemix.evaluation.metrics.answers import math_correct
-from paddlemix.evaluation.metrics.boxes import solution_box
+from paddlemix.metrics.answers import math_correct
+from paddlemix.metrics.boxes import solution_box
 from paddlemix.rewards.registry import per_sample, register_reward
 
 

@@ -6,13 +6,13 @@
 Fields: `solution` (the box in original pixels: a 4-list, "[x1, y1, x2, y2]" or "<answer>[...]</answer>"),
 `image_size` (w, h) of the original image, `image_grid_thw` (t, h/14, w/14) or `input_size` (h, w) of the
 model input, and `coord_frame` ("qwen2_5_vl_abs" | "qwen2_vl_norm1000" | "original") or else `model_type`
-("qwen2_5_vl" | "qwen2_vl"). Parsing, rescaling and IoU are `evaluation.metrics.boxes`, shared with the eval.
+("qwen2_5_vl" | "qwen2_vl"). Parsing, rescaling and IoU are `metrics.boxes`, shared with the eval.
 A sample whose solution is not a box gets None: these rewards do not apply to it.
 """
 
 from __future__ import annotations
 
-from paddlemix.evaluation.metrics.boxes import answer_iou, resolve_frame, resolve_input_size, solution_box
+from paddlemix.metrics.boxes import answer_iou, resolve_frame, resolve_input_size, solution_box
 from paddlemix.rewards.registry import per_sample, register_reward
 
 

@@ -1,10 +1,10 @@
-"""The published scorers (evaluation/metrics/published.py) behave as the originals, flaws included."""
+"""The published scorers (metrics/published.py) behave as the originals, flaws included."""
 
 from __future__ import annotations
 
 import pytest
 
-from paddlemix.evaluation.metrics.published import (
+from paddlemix.metrics.published import (
     r1v_counting_correct,
     r1v_geoqa_correct,
     seed_geoqa_correct,

@@ -21,8 +21,8 @@ import re
 
 from math_verify import parse, verify
 
-from paddlemix.evaluation.metrics.answers import extract_count
-from paddlemix.evaluation.metrics.boxes import iou
+from paddlemix.metrics.answers import extract_count
+from paddlemix.metrics.boxes import iou
 
 _SEED_ANSWER = re.compile(r"\s*<answer>(.*?)</answer>", re.DOTALL)
 _SEED_R1_BOX = re.compile(

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from paddlemix.evaluation.metrics.answers import extract_answer, final_answer
+from paddlemix.metrics.answers import extract_answer, final_answer
 
 PATCH_SIZE = 14  # pixels per side of a ViT patch; image_grid_thw counts patches before the 2x2 merge
 

@@ -1,4 +1,4 @@
-"""Answer extraction and math correctness (evaluation/metrics/answers.py) against hand-worked cases."""
+"""Answer extraction and math correctness (metrics/answers.py) against hand-worked cases."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from paddlemix.evaluation.metrics import (
+from paddlemix.metrics import (
     answer_candidates,
     extract_answer,
     extract_answers,

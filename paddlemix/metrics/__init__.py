@@ -1,6 +1,6 @@
 """Metrics shared by the GRPO rewards and the eval commands: boxes and IoU, answers and math correctness."""
 
-from paddlemix.evaluation.metrics.answers import (
+from paddlemix.metrics.answers import (
     answer_candidates,
     equivalent,
     extract_answer,
@@ -12,7 +12,7 @@ from paddlemix.evaluation.metrics.answers import (
     parse_math,
     to_latex,
 )
-from paddlemix.evaluation.metrics.boxes import (
+from paddlemix.metrics.boxes import (
     PATCH_SIZE,
     CoordFrame,
     answer_iou,

@@ -1,11 +1,11 @@
-"""Box parsing, rescaling and IoU (evaluation/metrics/boxes.py) against hand-computed values."""
+"""Box parsing, rescaling and IoU (metrics/boxes.py) against hand-computed values."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from paddlemix.evaluation.metrics import (
+from paddlemix.metrics import (
     CoordFrame,
     answer_iou,
     find_boxes,
@@ -18,7 +18,7 @@ from paddlemix.evaluation.metrics import (
     solution_box,
     to_original_frame,
 )
-from paddlemix.evaluation.metrics.published import seed_rec_correct
+from paddlemix.metrics.published import seed_rec_correct
 
 FIND_CASES = [
     # a bare JSON list of integers
