@@ -70,7 +70,7 @@ def test_seed_metric_scores_geoqa_zero():
 
 def test_infer_task():
     assert infer_task(_stored(COUNTING_BASE)["results"]) == "counting"
-    assert infer_task(_stored(GEOQA_BASE)["results"]) == "geoqa"
+    assert infer_task(_stored(GEOQA_BASE)["results"]) == "geometry"
     assert infer_task([{"ground_truth": [1, 2, 3, 4]}]) == "rec"
     with pytest.raises(ValueError, match="task="):
         infer_task([{"ground_truth": 4}, {"ground_truth": "4"}])
@@ -80,7 +80,7 @@ def test_unknown_metric_or_task_is_an_error():
     results = _stored(COUNTING_BASE)["results"]
     with pytest.raises(ValueError, match="fixed, r1v, seed"):
         score_results(results, metric="strict")
-    with pytest.raises(ValueError, match="it scores: counting, geoqa"):
+    with pytest.raises(ValueError, match="it scores: counting, geometry"):
         score_results([{"ground_truth": [0, 0, 1, 1], "model_output": ""}], metric="r1v")
     with pytest.raises(ValueError, match="no results"):
         accuracy([])

@@ -1,4 +1,4 @@
-"""Math rewards (rewards/math.py) and the seed's `accuracy` name (rewards/accuracy.py)."""
+"""Math rewards (rewards/math_answer.py) and the seed's `accuracy` name (rewards/dispatch.py)."""
 
 from __future__ import annotations
 
@@ -38,15 +38,18 @@ def test_math_accuracy(completion, solution, expected):
     assert get_reward("math_accuracy")([completion], solution=[solution]) == [expected]
 
 
-def test_math_accuracy_does_not_apply_to_box_solutions():
-    assert get_reward("math_accuracy")(["<answer>4</answer>"], solution=[[0, 0, 10, 10]]) == [None]
+def test_math_accuracy_does_not_apply_to_rec_samples():
+    assert get_reward("math_accuracy")(["<answer>4</answer>"], solution=[[0, 0, 10, 10]], task=["rec"]) == [
+        None
+    ]
 
 
 def test_accuracy_follows_the_sample():
-    # The seed's `accuracy`: IoU > 0.5 for box solutions, math correctness for the rest.
+    # The seed's `accuracy`: IoU > 0.5 for REC samples, math correctness for counting and geometry.
     completions = ["<answer>[0, 0, 10, 10]</answer>", "<answer>3</answer>", "<answer>[5, 0, 15, 10]</answer>"]
     columns = {
         "solution": [[0, 0, 10, 10], "<answer> 3 </answer>", [0, 0, 10, 10]],
         "coord_frame": ["original", None, "original"],
+        "task": ["rec", "counting", "rec"],
     }
     assert get_reward("accuracy")(completions, **columns) == [1.0, 1.0, 0.0]
