@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import random
 
-from paddlemix.datasets import load_rec_eval, prompt_text, sample_messages
+from paddlemix.datasets import load_rec_eval
 from paddlemix.evaluation.runner import (
     EvalConfig,
     EvalTask,
@@ -42,6 +42,7 @@ from paddlemix.metrics.boxes import (
     parse_box,
     to_original_frame,
 )
+from paddlemix.tasks import prompt_text, sample_messages
 
 PREFIX = "rec"
 
