@@ -24,11 +24,12 @@ Metrics:
   (r1 or baseline) is read from the file name, where the seed's eval wrote it.
 
 "fixed" and "r1v" disagree on these logs, by design; every disagreement was checked by hand. Counting: fixed
-also accepts "A. 8" for 8 (48.0 -> 49.5; 82.5 unchanged). GeoQA (30.6366 -> 29.8408, 38.7268 -> 36.6048):
+also accepts "A. 8" for 8 (48.0 -> 49.5; 82.5 unchanged). GeoQA (30.6366 -> 29.7082, 38.7268 -> 36.6048):
 R1-V parses the whole output, where math-verify skips a number flush against the tags, so the last number
 of the reasoning (or of a truncated output) counted as the answer, and it reads the ground truth "4√{3}" as
 4, so "4.0" passed; fixed reads only the `<answer>` and the real value, and accepts what R1-V missed: "0.6"
-for "\\frac{3}{5}", "100.0" for "100°", "√5" for "√{5}".
+for "\\frac{3}{5}", "100.0" for "100°", "√5" for "√{5}". It rejects "4.0 + PE + PF" for 4 (an expression
+with unknowns, not a value: `is_value`), which math-verify alone accepted (29.8408 before that fix).
 """
 
 from __future__ import annotations
