@@ -25,15 +25,12 @@ import os
 
 from paddlemix.datasets import SkippedImages, load_r1v_eval
 from paddlemix.datasets.images import filter_samples
-from paddlemix.evaluation.runner import (
-    EvalConfig,
-    EvalTask,
-    evaluate,
-    load_model_and_processor,
-    report,
-    results_path,
-    run_header,
-)
+from paddlemix.evaluation.config import EvalConfig
+from paddlemix.evaluation.model_loading import load_model_and_processor
+from paddlemix.evaluation.partial import run_header
+from paddlemix.evaluation.results import report, results_path
+from paddlemix.evaluation.runner import evaluate
+from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.metrics.answers import final_answer
 from paddlemix.tasks import canonical_name, sample_messages
 
