@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import paddlemix.rl.grpo.trainer as trainer_module
-from paddlemix.rl.grpo import checkpointing
+from paddlemix.rl.grpo import loss as loss_module
 from paddlemix.rl.grpo.trainer import GRPOTrainer, NonFiniteLossError
+from paddlemix.training import checkpointing
 from tests.rl.grpo_testing import train_config
 
 
@@ -89,7 +90,7 @@ def test_num_iterations_reuses_one_rollout_batch_with_stored_old_logprobs(
     trainer = GRPOTrainer(cfg)
     history = trainer.train()
     assert len(calls) == 2 * 2  # two rollout batches of two prompts for four optimizer steps
-    assert all(g.old_logprobs is not None for g in trainer._groups)
+    assert all(g.old_logprobs is not None for g in trainer.batch.groups)
     # The second update of a batch is off-policy: the ratio moved, and with a tight clip some tokens bind.
     assert max(h["clip_ratio"] for h in history[1::2]) > 0
 
@@ -137,7 +138,7 @@ def test_stop_tokens_end_completions(counting_dir, tmp_path):
     trainer = GRPOTrainer(train_config(counting_dir, str(tmp_path), max_steps=1, max_completion_length=24))
     trainer.train()
     eos = set(trainer.eos)
-    for group in trainer._groups:
+    for group in trainer.batch.groups:
         ids, mask = group.completion_ids.numpy(), group.completion_mask.numpy()
         for row, m in zip(ids, mask):
             n = int(m.sum())
@@ -162,3 +163,29 @@ def test_recompute_gives_the_same_update(counting_dir, tmp_path):
     recomputed.train()
     a, b = snapshot(plain.model), snapshot(recomputed.model)
     assert max(float(np.abs(a[k] - b[k]).max()) for k in a) <= 1e-6
+
+
+def test_a_registered_aggregation_trains_without_editing_the_trainer(counting_dir, tmp_path):
+    # A copy of grpo registered under a new name, with its normaliser: the trainer weighs its pieces through
+    # that normaliser alone, so the update equals grpo's exactly.
+    seen = []
+
+    def counting_normaliser(counts):
+        seen.append(counts)
+        return loss_module.per_completion(counts)
+
+    name = "grpo_copy_test"
+    loss_module.register_loss_aggregation(
+        name, loss_module.get_loss_aggregation("grpo"), normaliser=counting_normaliser
+    )
+    try:
+        copy = GRPOTrainer(train_config(counting_dir, str(tmp_path / "copy"), loss_type=name, max_steps=1))
+        copy.train()
+    finally:
+        loss_module._AGGREGATIONS.pop(name, None)
+    plain = GRPOTrainer(train_config(counting_dir, str(tmp_path / "grpo"), max_steps=1))
+    plain.train()
+    assert len(seen) == 2  # one piece per prompt
+    assert all(c.step_completions == 2 * 4 and c.completions == 4 and c.world == 1 for c in seen)
+    a, b = snapshot(copy.model), snapshot(plain.model)
+    assert all(np.array_equal(a[k], b[k]) for k in a)

@@ -29,7 +29,7 @@ from paddlemix.datasets import load_data_yaml, load_r1v, load_rec, load_sample_i
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages
 from paddlemix.distributed import derived_seed
-from paddlemix.rl.grpo.config import DataConfig
+from paddlemix.training.config import DataConfig
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,14 @@ class Prompt:
     def length(self) -> int:
         """Prompt tokens, image tokens included."""
         return int(self.inputs["input_ids"].shape[1])
+
+
+@dataclass
+class PromptBatch:
+    """This rank's prompts of one batch: per micro-step, (global slot, Prompt or None if dropped); and the drops."""
+
+    rows: list[list[tuple[int, Prompt | None]]]
+    drops: Counter  # reason -> samples of this batch dropped on this rank
 
 
 @dataclass
@@ -187,22 +195,23 @@ class PromptLoader:
             out.append(row)
         return out
 
-    def get(self, batch: int) -> list[list[tuple[int, Prompt | None]]]:
-        """Per micro-step, (global slot, Prompt or None if dropped) for rollout batch `batch`; prefetches batch+1."""
+    def get(self, batch: int) -> PromptBatch:
+        """This rank's prompts of rollout batch `batch` and what was dropped from it; prefetches batch+1."""
         started = self._pending.pop(batch, None) or self._start(batch)
         if self._pool is not None:
             self._pending = {batch + 1: self._start(batch + 1)}
-        out = []
+        rows, drops = [], Counter()
         for row in started:
             encoded = []
             for slot, job in row:
                 result = job.result() if isinstance(job, Future) else self.encoder.encode(job)
                 if isinstance(result, Drop):
                     self.encoder.record_drop(result)
+                    drops[result.reason] += 1
                     result = None
                 encoded.append((slot, result))
-            out.append(encoded)
-        return out
+            rows.append(encoded)
+        return PromptBatch(rows, drops)
 
     def close(self) -> None:
         """Stop the worker threads."""
