@@ -1,86 +1,16 @@
-"""What every trainer shares (GRPO today, SFT next): config sections, optimizer, precision, data, checkpoints.
+"""What every trainer shares (GRPO today, SFT next); a trainer imports from the modules:
 
-    config.py           ModelConfig, DataConfig, TrainerConfig, DistributedConfig (and resolve_task)
-    optimizer.py        AdamW with warmup and linear / cosine / constant decay
-    precision.py        float32 or bf16 / fp16 AMP (O1, O2), and the fp16 loss scaler
-    data.py             the training set, the prompt stream (PromptSchedule, local_slots), encoding, loader
-    checkpointing.py    atomic, verified checkpoints with exact resume
-    output_dir.py       resume / overwrite decisions before a run, the final model after it
-    metrics_logging.py  progress bar, VisualDL scalars and the log line
-    logprobs.py         log-probs of completion tokens (sequence_token_logprobs, completion_logprobs)
-    reference.py        a frozen copy of the starting weights (for a KL term)
-    update.py           gradient sync, optimizer step, non-finite steps
+    config.py           ModelConfig, DataConfig, TrainerConfig, DistributedConfig; resolve_task
+    optimizer.py        build_optimizer (AdamW + warmup, linear / cosine / constant decay), lr_lambda
+    precision.py        resolve_precision -> Precision (float32 or bf16 / fp16 AMP O1 / O2, loss scaler)
+    data.py             load_train_dataset; PromptSchedule, local_slots, total_rollout_batches (which sample
+                        fills which slot of which batch); PromptEncoder, PromptLoader -> PromptBatch
+    checkpointing.py    save_checkpoint, resolve_resume, load_training_state (atomic, verified, exact resume)
+    output_dir.py       prepare_output_dir (resume / overwrite), save_final_model
+    metrics_logging.py  metrics_logger -> MetricsLogger (progress bar, VisualDL scalars, log line)
+    logprobs.py         sequence_token_logprobs, completion_logprobs, PolicyLogprobs
+    reference.py        build_reference (a frozen copy of the starting weights, for a KL term)
+    update.py           grads_finite, apply_gradients, backward_nothing, NonFiniteGuard, NonFiniteLossError
 
-Nothing here imports `paddlemix.rl`: an algorithm composes these pieces into its trainer.
+Nothing here imports `paddlemix.rl` (tests/training checks): an algorithm composes these pieces into its trainer.
 """
-
-from paddlemix.training import checkpointing
-from paddlemix.training.config import (
-    DataConfig,
-    DistributedConfig,
-    ModelConfig,
-    TrainerConfig,
-    check,
-    check_positive,
-    resolve_task,
-)
-from paddlemix.training.data import (
-    Prompt,
-    PromptBatch,
-    PromptEncoder,
-    PromptLoader,
-    PromptSchedule,
-    load_train_dataset,
-    local_slots,
-    total_rollout_batches,
-)
-from paddlemix.training.logprobs import PolicyLogprobs, completion_logprobs, sequence_token_logprobs
-from paddlemix.training.metrics_logging import MetricsLogger, metrics_logger, run_name
-from paddlemix.training.optimizer import build_optimizer, lr_lambda
-from paddlemix.training.output_dir import prepare_output_dir, save_final_model
-from paddlemix.training.precision import Precision, resolve_precision
-from paddlemix.training.reference import build_reference
-from paddlemix.training.update import (
-    NonFiniteGuard,
-    NonFiniteLossError,
-    apply_gradients,
-    backward_nothing,
-    grads_finite,
-)
-
-__all__ = [
-    "DataConfig",
-    "DistributedConfig",
-    "MetricsLogger",
-    "ModelConfig",
-    "NonFiniteGuard",
-    "NonFiniteLossError",
-    "PolicyLogprobs",
-    "Precision",
-    "Prompt",
-    "PromptBatch",
-    "PromptEncoder",
-    "PromptLoader",
-    "PromptSchedule",
-    "TrainerConfig",
-    "apply_gradients",
-    "backward_nothing",
-    "build_optimizer",
-    "build_reference",
-    "check",
-    "check_positive",
-    "checkpointing",
-    "completion_logprobs",
-    "grads_finite",
-    "load_train_dataset",
-    "local_slots",
-    "lr_lambda",
-    "metrics_logger",
-    "prepare_output_dir",
-    "resolve_precision",
-    "resolve_task",
-    "run_name",
-    "save_final_model",
-    "sequence_token_logprobs",
-    "total_rollout_batches",
-]

@@ -1,15 +1,8 @@
 """The trainer-independent config sections: model, data, trainer loop and distributed setup.
 
-Each is a documented dataclass (`paddlemix.config`); a trainer composes them with its own algorithm section
-into its top-level config, as `paddlemix.rl.grpo.config.TrainConfig` does:
-
-    @dataclass
-    class TrainConfig:
-        model: ModelConfig = section(ModelConfig)
-        data: DataConfig = section(DataConfig)
-        grpo: GRPOConfig = section(GRPOConfig)
-        trainer: TrainerConfig = section(TrainerConfig)
-        distributed: DistributedConfig = section(DistributedConfig)
+Each is a documented dataclass (`paddlemix.config`). A trainer's top-level config has one field per section,
+these four plus its own algorithm's (`paddlemix.rl.grpo.config.TrainConfig` adds `grpo`), and validates the
+combinations across them in its `__post_init__`.
 
 An option that would have no effect is an error rather than silence (e.g. `--image_root` with a Hugging Face
 dataset directory, `--num_train_epochs` beside `--max_steps`). Batch sizes count prompts (samples): one
