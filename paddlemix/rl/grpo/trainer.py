@@ -60,7 +60,7 @@ from paddlemix.training.data import (
     PromptSchedule,
     load_train_dataset,
     local_slots,
-    total_rollout_batches,
+    total_batches,
 )
 from paddlemix.training.logprobs import PolicyLogprobs
 from paddlemix.training.metrics_logging import metrics_logger
@@ -128,7 +128,7 @@ class GRPOTrainer:
         if t.max_steps > 0:
             self.total_steps = t.max_steps
         else:
-            batches = total_rollout_batches(len(self.dataset), self.prompts_per_batch, t.num_train_epochs)
+            batches = total_batches(len(self.dataset), self.prompts_per_batch, t.num_train_epochs)
             self.total_steps = batches * g.num_iterations
 
         self.trainable = [p for p in self.model.parameters() if not p.stop_gradient]
