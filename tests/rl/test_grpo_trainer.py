@@ -166,26 +166,33 @@ def test_recompute_gives_the_same_update(counting_dir, tmp_path):
 
 
 def test_a_registered_aggregation_trains_without_editing_the_trainer(counting_dir, tmp_path):
-    # A copy of grpo registered under a new name, with its normaliser: the trainer weighs its pieces through
-    # that normaliser alone, so the update equals grpo's exactly.
+    # bnpo plus a constant 1, registered under new names with normalisers of their own. The constant adds no
+    # gradient, so with bnpo's normaliser the update equals bnpo's exactly, and the step's loss shows the
+    # weights the trainer took from the declared normaliser alone: they sum to 1, or to 2 when doubled.
     seen = []
 
-    def counting_normaliser(counts):
+    def recorded(counts):
         seen.append(counts)
-        return loss_module.per_completion(counts)
+        return loss_module.per_token_of_micro_batch(counts)
 
-    name = "grpo_copy_test"
-    loss_module.register_loss_aggregation(
-        name, loss_module.get_loss_aggregation("grpo"), normaliser=counting_normaliser
-    )
+    bnpo = loss_module.get_loss_aggregation("bnpo")
+    names = {"offset_test": recorded, "offset_double_test": lambda c: 2 * recorded(c)}
+    for name, normaliser in names.items():
+        loss_module.register_loss_aggregation(
+            name, lambda *a, **k: bnpo(*a, **k) + 1.0, normaliser=normaliser
+        )
     try:
-        copy = GRPOTrainer(train_config(counting_dir, str(tmp_path / "copy"), loss_type=name, max_steps=1))
-        copy.train()
+        runs = {
+            name: GRPOTrainer(train_config(counting_dir, str(tmp_path / name), loss_type=name, max_steps=1))
+            for name in [*names, "bnpo"]
+        }
+        loss = {name: trainer.train()[0]["loss"] for name, trainer in runs.items()}
     finally:
-        loss_module._AGGREGATIONS.pop(name, None)
-    plain = GRPOTrainer(train_config(counting_dir, str(tmp_path / "grpo"), max_steps=1))
-    plain.train()
-    assert len(seen) == 2  # one piece per prompt
-    assert all(c.step_completions == 2 * 4 and c.completions == 4 and c.world == 1 for c in seen)
-    a, b = snapshot(copy.model), snapshot(plain.model)
+        for name in names:
+            loss_module._AGGREGATIONS.pop(name, None)
+    assert len(seen) == 2 * 2  # one piece per prompt, two runs
+    assert all(c.step_completions == 2 * 4 and c.micro_pieces == 2 and c.micro_tokens > 0 for c in seen)
+    a, b = snapshot(runs["offset_test"].model), snapshot(runs["bnpo"].model)
     assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert loss["offset_test"] == pytest.approx(loss["bnpo"] + 1.0, abs=1e-6)
+    assert loss["offset_double_test"] == pytest.approx(2 * loss["bnpo"] + 2.0, abs=1e-6)
