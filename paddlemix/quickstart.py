@@ -71,7 +71,9 @@ def score_outputs(outputs: list[str], solutions: list) -> dict[str, float]:
     sols = [f"<answer> {s} </answer>" for s in solutions]
     scores = {}
     for name in REWARDS:
-        values = [v or 0.0 for v in get_reward(name)(outputs, solution=sols)]
+        values = [
+            v or 0.0 for v in get_reward(name)(outputs, solution=sols, task=["counting"] * len(outputs))
+        ]
         scores[name] = sum(values) / len(values)
     scores["reward"] = sum(scores[n] for n in REWARDS)
     return scores
@@ -86,7 +88,6 @@ def evaluate(model_dir: str, counting_dir: str, out_dir: str, max_new_tokens: in
     """
     from paddlemix.datasets.eval_sets import load_r1v_eval
     from paddlemix.datasets.images import SkippedImages, filter_samples
-    from paddlemix.datasets.templates import sample_messages
     from paddlemix.evaluation import r1v
     from paddlemix.evaluation.runner import (
         EvalConfig,
@@ -96,6 +97,7 @@ def evaluate(model_dir: str, counting_dir: str, out_dir: str, max_new_tokens: in
         run_header,
     )
     from paddlemix.evaluation.runner import evaluate as run_eval
+    from paddlemix.tasks import sample_messages
 
     cfg = EvalConfig(
         model_name="tiny",

@@ -52,16 +52,3 @@ __all__ = [
     "validate_images",
     "write_hf_dir",
 ]
-
-# The prompt builders moved to paddlemix.tasks.prompts (tasks sit above datasets); these names resolve lazily
-# for callers not yet moved, so importing datasets never imports tasks.
-_MOVED_TO_TASKS = ("build_messages", "prompt_template", "prompt_text", "sample_messages")
-
-
-def __getattr__(name):
-    """The prompt builders' old home: resolve them from paddlemix.tasks.prompts on first use."""
-    if name in _MOVED_TO_TASKS:
-        from paddlemix.tasks import prompts
-
-        return getattr(prompts, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from paddlemix.config import ConfigError, opt
 
 REC_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
-TASKS = ("rec", "counting", "geometry")
 ATTN_IMPLEMENTATIONS = ("eager", "flash", "sdpa", "flash_attention_2")
 OPT_LEVELS = ("O1", "O2")
 SCHEDULERS = ("linear", "cosine", "constant")
@@ -40,19 +39,17 @@ def check_positive(obj, *names: str) -> None:
 
 
 def resolve_task(dataset_name: str, task: str | None) -> str:
-    """The task of a training set: `task` if given, else rec for a REC file, geometry for a GeoQA folder, else counting.
+    """The task of a training set, decided by the task registry (`paddlemix.tasks.resolve_task`).
 
-    The one place that guesses a task from a dataset's name; a wrong or mismatched `task` is a ConfigError.
+    A wrong, unknown or mismatched `task`, or a dataset no task (or more than one) can read, is a ConfigError
+    that lists the candidate tasks.
     """
-    rec = dataset_name.endswith(REC_SUFFIXES)
-    if rec:
-        check(task in (None, "rec"), f"--task {task} does not match the REC file {dataset_name}")
-    else:
-        check(task != "rec", "--task rec needs a REC data yaml / .json / .jsonl as --dataset_name")
-    check(task is None or task in TASKS, f"--task must be one of {TASKS}, got {task!r}")
-    if task or rec:
-        return task or "rec"
-    return "geometry" if "geo" in os.path.basename(os.path.normpath(dataset_name)).lower() else "counting"
+    from paddlemix import tasks
+
+    try:
+        return tasks.resolve_task(dataset_name, task)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 @dataclass
@@ -110,7 +107,9 @@ class DataConfig:
     image_root: str | None = opt(None, "REC only: the folder the records' image paths are relative to")
     dataset_train_split: str = opt("train", "the split of a Hugging Face dataset directory")
     task: str | None = opt(
-        None, "rec | counting | geometry; default: rec for yaml/json, else from the folder name"
+        None,
+        "a registered task (rec, counting, geometry, ...); default: the one task that reads the dataset's format "
+        "and name",
     )
     max_prompt_length: int = opt(
         512, "longest prompt in tokens, image tokens included; longer ones are dropped with a counted warning"
@@ -138,7 +137,9 @@ class DataConfig:
                 f"--image_root has no effect: {self.dataset_name} is a Hugging Face dataset directory whose "
                 "images are embedded",
             )
-        resolve_task(self.dataset_name, self.task)
+        # A dataset that is not there yet (a config written before the data) is resolved when it loads.
+        if self.task is not None or os.path.exists(self.dataset_name):
+            resolve_task(self.dataset_name, self.task)
         check_positive(self, "max_prompt_length")
         check(self.dataloader_num_workers >= 0, "--dataloader_num_workers must be >= 0")
         for name in ("min_pixels", "max_pixels"):

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import paddle
 
-from paddlemix.datasets import load_data_yaml, load_r1v, load_rec, load_sample_image, sample_messages
+from paddlemix.datasets import load_sample_image
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages
 from paddlemix.distributed import derived_seed
+from paddlemix.tasks import load_task_samples, sample_messages
 from paddlemix.training.config import DataConfig
 
 logger = logging.getLogger(__name__)
@@ -38,13 +39,10 @@ _MAX_NAMED_DROPS = 20
 
 
 def load_train_dataset(cfg: DataConfig, seed: int) -> SampleDataset:
-    """The training samples named by `--dataset_name` (REC yaml/json/jsonl or a Hugging Face directory)."""
-    task = cfg.resolved_task
-    if cfg.dataset_name.endswith((".yaml", ".yml")):
-        return load_data_yaml(cfg.dataset_name, cfg.image_root, seed=seed)
-    if cfg.dataset_name.endswith((".json", ".jsonl")):
-        return load_rec(cfg.dataset_name, cfg.image_root)
-    return load_r1v(cfg.dataset_name, task=task, split=cfg.dataset_train_split)
+    """The training samples named by `--dataset_name`, read through the format of their task."""
+    return load_task_samples(
+        cfg.dataset_name, cfg.resolved_task, cfg.image_root, cfg.dataset_train_split, seed=seed
+    )
 
 
 @dataclass

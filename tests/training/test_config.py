@@ -1,4 +1,4 @@
-"""The shared config sections: the one function that guesses a task from a dataset's name."""
+"""The shared config sections: task resolution through the registry, as ConfigErrors that list the tasks."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ def test_resolve_task(dataset, task, expected):
 @pytest.mark.parametrize(
     "dataset, task, message",
     [
-        ("data/rec.yaml", "counting", "does not match the REC file"),  # REC files hold REC samples only
-        ("data/Counting/x", "rec", "--task rec needs a REC data yaml"),  # rec needs a REC file
-        ("data/Counting/x", "ocr", "--task must be one of"),  # unknown task
+        ("data/rec.yaml", "counting", "the tasks that do: rec"),  # REC files hold REC samples only
+        ("data/Counting/x", "rec", "the tasks that do: counting, geometry"),  # rec needs a REC file
+        ("data/Counting/x", "ocr", "unknown task 'ocr'; registered: "),  # unknown task, the known ones listed
+        ("data/Counting/x", None, "it could be counting, geometry"),  # a name that decides nothing
     ],
 )
 def test_resolve_task_errors(dataset, task, message):
