@@ -8,10 +8,12 @@ setup(
     description="GRPO training of Qwen2-VL / Qwen2.5-VL on visual perception tasks, in PaddlePaddle",
     packages=find_packages(include=["paddlemix", "paddlemix.*"]),
     python_requires=">=3.9",
+    # No paddlepaddle here: pip would install the CPU wheel over a `paddlepaddle-gpu` one (a different name).
+    # `import paddlemix` checks for Paddle >= 3.0 instead and names the wheels to install.
     install_requires=[
-        "paddlepaddle>=3.0",
         "tokenizers",
         "safetensors",
+        "huggingface_hub",  # hub model IDs such as Qwen/Qwen2-VL-2B-Instruct (paddlemix/models/hub.py)
         "jinja2",
         "numpy",
         "pillow",
@@ -25,5 +27,6 @@ setup(
         "test": ["pytest", "matplotlib"],
         "quickstart": ["matplotlib"],  # reward_curve.png
         "reference": ["torch", "transformers>=4.50"],
+        "modelscope": ["modelscope"],  # PADDLEMIX_HUB=modelscope downloads hub IDs from ModelScope
     },
 )
