@@ -89,11 +89,15 @@ def import_paddle():
     try:
         import paddle
     except ImportError as e:
-        raise PaddleUnavailable(f"paddlemix needs PaddlePaddle >= 3.0, which does not import ({e}); {INSTALL_HINT}")
+        raise PaddleUnavailable(
+            f"paddlemix needs PaddlePaddle >= 3.0, which does not import ({e}); {INSTALL_HINT}"
+        ) from e
     # Source builds report 0.0.0 and are taken as recent.
     version = _version_tuple(paddle.__version__)
     if version != (0, 0) and version < MIN_PADDLE:
-        raise PaddleUnavailable(f"paddlemix needs PaddlePaddle >= 3.0, found {paddle.__version__}; {INSTALL_HINT}")
+        raise PaddleUnavailable(
+            f"paddlemix needs PaddlePaddle >= 3.0, found {paddle.__version__}; {INSTALL_HINT}"
+        )
     return paddle
 
 
