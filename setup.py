@@ -13,7 +13,7 @@ setup(
     install_requires=[
         "tokenizers",
         "safetensors",
-        "huggingface_hub",  # hub model IDs such as Qwen/Qwen2-VL-2B-Instruct (paddlemix/models/hub.py)
+        "huggingface_hub>=0.24",  # hub model IDs such as Qwen/Qwen2-VL-2B-Instruct (paddlemix/models/hub.py)
         "jinja2",
         "numpy",
         "pillow",

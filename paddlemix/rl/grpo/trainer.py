@@ -455,7 +455,7 @@ class GRPOTrainer:
             self.model,
             self.optimizer,
             state,
-            self.cfg.model.model_name_or_path,
+            self.model.name_or_path,
             self.env.rank,
             self.env.optimizer_state_is_sharded,
             t.save_total_limit,
@@ -488,7 +488,7 @@ class GRPOTrainer:
         """The trained policy in the hub layout, with the processor files, in output_dir (as the seed does)."""
         out = self.cfg.trainer.output_dir
         self.model.save_pretrained(out)
-        src = self.cfg.model.model_name_or_path
+        src = self.model.name_or_path  # the local folder, also when the config names a hub ID
         for name in checkpointing.PROCESSOR_FILES:
             if os.path.isfile(os.path.join(src, name)):
                 shutil.copy(os.path.join(src, name), os.path.join(out, name))
