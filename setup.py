@@ -10,10 +10,12 @@ setup(
     # The quickstart's tiny model: read at run time, so a non-editable install needs it too.
     package_data={"paddlemix": ["assets/README.md", "assets/tiny_qwen2_vl/*"]},
     python_requires=">=3.9",
+    # No paddlepaddle here: pip would install the CPU wheel over a `paddlepaddle-gpu` one (a different name).
+    # `import paddlemix` checks for Paddle >= 3.0 instead and names the wheels to install.
     install_requires=[
-        "paddlepaddle>=3.0",
         "tokenizers",
         "safetensors",
+        "huggingface_hub>=0.24",  # hub model IDs such as Qwen/Qwen2-VL-2B-Instruct (paddlemix/models/hub.py)
         "jinja2",
         "numpy",
         "pillow",
@@ -27,5 +29,6 @@ setup(
         "test": ["pytest", "matplotlib"],
         "quickstart": ["matplotlib"],  # reward_curve.png
         "reference": ["torch", "transformers>=4.50"],
+        "modelscope": ["modelscope"],  # PADDLEMIX_HUB=modelscope downloads hub IDs from ModelScope
     },
 )

@@ -21,6 +21,8 @@ import paddle.nn as nn
 from safetensors import safe_open
 from safetensors.paddle import save_file
 
+from .hub import resolve_model_path
+
 WEIGHTS_NAME = "model.safetensors"
 INDEX_NAME = "model.safetensors.index.json"
 
@@ -195,7 +197,8 @@ class PretrainedModel(nn.Layer):
 
     @classmethod
     def from_pretrained(cls, path: str, dtype: str | None = None, **config_overrides):
-        """Load a hub-layout checkpoint directory; `dtype` defaults to the checkpoint's `torch_dtype`."""
+        """Load a checkpoint folder or hub ID (`models/hub.py`); `dtype` defaults to the checkpoint's `torch_dtype`."""
+        path = resolve_model_path(path)
         config = cls.config_class.from_pretrained(path, **config_overrides)
         dtype = dtype or config.torch_dtype or "float32"
         with default_dtype(dtype):

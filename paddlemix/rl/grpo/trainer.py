@@ -342,7 +342,7 @@ class GRPOTrainer:
             self.model,
             self.optimizer,
             state,
-            self.cfg.model.model_name_or_path,
+            self.model.name_or_path,
             self.env.rank,
             self.env.optimizer_state_is_sharded,
             t.save_total_limit,
@@ -365,7 +365,7 @@ class GRPOTrainer:
             if self.global_step >= self.total_steps:
                 self.env.gather_parameters(self._wrapped)
                 if self.env.rank == 0:
-                    save_final_model(self.model, t.output_dir, self.cfg.model.model_name_or_path)
+                    save_final_model(self.model, t.output_dir, self.model.name_or_path)
         finally:
             self.metrics.close()
             self.loader.close()
