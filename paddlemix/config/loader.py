@@ -32,11 +32,13 @@ from typing import Any
 
 import yaml
 
+from paddlemix.errors import UserError
+
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config that cannot be built; the message names the key or flag at fault."""
 
 

@@ -99,6 +99,8 @@ class GRPOTrainer:
         self.cfg, self.env = cfg, env or DistEnv()
         m, d, g, t = cfg.model, cfg.data, cfg.grpo, cfg.trainer
         seed_everything(t.seed)
+        # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
+        self.dataset = load_train_dataset(d, t.seed)
         self.precision = resolve_precision(m)
         # Flash attention only for half-precision weights (O2); O1 autocasting keeps float32 attention inputs.
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
@@ -122,7 +124,6 @@ class GRPOTrainer:
         self.eos = stop_token_ids(self.model, self.processor, m.model_name_or_path)
         self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
 
-        self.dataset = load_train_dataset(d, t.seed)
         world = self.env.world_size
         self.prompts_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
         if t.max_steps > 0:
