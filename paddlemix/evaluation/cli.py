@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import logging
 
+from paddlemix.errors import UserError
 from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
@@ -129,11 +130,10 @@ def run_cli(parser: argparse.ArgumentParser, args: argparse.Namespace, run) -> N
         for name in (f.name for f in dataclasses.fields(EvalConfig))
         if hasattr(args, name)
     }
-    try:
-        cfg = EvalConfig(**values)
-    except ValueError as e:
-        parser.error(str(e))
+    cfg = EvalConfig(**values)
     try:
         run(cfg)
     except FileNotFoundError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
+        if isinstance(e, UserError):
+            raise
+        raise UserError(f"no such file or directory: {e.filename or e}") from e

@@ -25,6 +25,7 @@ import os
 import random
 
 from paddlemix.datasets import load_rec_eval
+from paddlemix.errors import MissingFileError
 from paddlemix.evaluation.config import EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
@@ -81,7 +82,7 @@ def data_file(cfg: EvalConfig, ds: str) -> str:
     """`{data_root}/{ds}.json`, or a FileNotFoundError naming the path."""
     path = os.path.join(cfg.data_root, f"{ds}.json")
     if not os.path.isfile(path):
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"test dataset {ds!r}: no data file {path} (test_rec reads {{data_root}}/{{ds}}.json)"
         )
     return path
