@@ -73,14 +73,19 @@ def run_r1v(cfg: EvalConfig) -> dict[str, dict]:
     """Evaluate every dataset of `cfg.test_datasets`; returns dataset -> the results file's contents."""
     if cfg.coord_frame is not None:
         raise ConfigError("--coord_frame applies to REC only; test_r1-v has no boxes")
-    paths = {ds: data_file(cfg, ds) for ds in cfg.test_datasets}  # all checked before the model loads
+    paths = {ds: data_file(cfg, ds) for ds in cfg.test_datasets}
+    # Every file is read before the model loads, so a malformed one stops the run at once. Cut before
+    # dropping missing images, as test_rec does, so N names the same lines whatever is missing.
+    read = {
+        ds: list(load_r1v_eval(cfg.data_root, ds, cfg.image_root, check="none"))[: cfg.sample_num]
+        for ds in cfg.test_datasets
+    }
     print("Steps: ", cfg.steps)
     model, processor = load_model_and_processor(cfg)
     out = {}
     for ds in cfg.test_datasets:
         print(f"Processing {ds}...")
-        # Cut before dropping missing images, as test_rec does, so N names the same lines whatever is missing.
-        records = list(load_r1v_eval(cfg.data_root, ds, cfg.image_root, check="none"))[: cfg.sample_num]
+        records = read[ds]
         skipped = SkippedImages()
         samples = filter_samples(records, "exists", skipped, paths[ds])
         task = records[0]["task"]
