@@ -11,6 +11,7 @@ command line, or `PADDLEMIX_DEBUG=1`, shows the traceback of user errors too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -37,6 +38,17 @@ class DataError(UserError, ValueError):
 
 class MissingFileError(UserError, FileNotFoundError):
     """A file or directory the user named (in a flag, a config or a data yaml) that is not there."""
+
+
+@contextlib.contextmanager
+def missing_files_are_user_errors():
+    """Inside an entry point: a FileNotFoundError (a path the user gave that is not there) is a UserError."""
+    try:
+        yield
+    except FileNotFoundError as error:
+        if isinstance(error, UserError):
+            raise
+        raise UserError(str(error), where=None) from error
 
 
 def debug_requested(argv: Sequence[str] | None = None) -> bool:

@@ -14,7 +14,7 @@ import argparse
 import dataclasses
 import logging
 
-from paddlemix.errors import UserError
+from paddlemix.errors import missing_files_are_user_errors
 from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
@@ -131,9 +131,5 @@ def run_cli(parser: argparse.ArgumentParser, args: argparse.Namespace, run) -> N
         if hasattr(args, name)
     }
     cfg = EvalConfig(**values)
-    try:
+    with missing_files_are_user_errors():
         run(cfg)
-    except FileNotFoundError as e:
-        if isinstance(e, UserError):
-            raise
-        raise UserError(f"no such file or directory: {e.filename or e}") from e

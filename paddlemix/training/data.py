@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from paddlemix.datasets import load_sample_image
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages
 from paddlemix.distributed import derived_seed
-from paddlemix.errors import DataError
+from paddlemix.errors import DataError, MissingFileError
 from paddlemix.tasks import load_task_samples, sample_messages
 from paddlemix.training.config import DataConfig
 
@@ -44,6 +45,12 @@ def load_train_dataset(cfg: DataConfig, seed: int) -> SampleDataset:
 
     A set with no sample left stops the run with why: the bad images per annotation file, or no records.
     """
+    if not os.path.exists(cfg.dataset_name):
+        raise MissingFileError(
+            "no such dataset file or directory",
+            where=cfg.dataset_name,
+            fix="check --dataset_name; scripts/prepare_data.sh unpacks the seed's data into data/",
+        )
     dataset = load_task_samples(
         cfg.dataset_name, cfg.resolved_task, cfg.image_root, cfg.dataset_train_split, seed=seed
     )

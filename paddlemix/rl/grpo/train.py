@@ -19,7 +19,7 @@ import yaml
 
 from paddlemix.config import config_to_dict, help_text
 from paddlemix.distributed import init_distributed, setup_logging
-from paddlemix.errors import run_main
+from paddlemix.errors import missing_files_are_user_errors, run_main
 from paddlemix.rl.grpo.config import TrainConfig, load_train_config
 from paddlemix.rl.grpo.trainer import GRPOTrainer
 
@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging()
     d = cfg.distributed
     env = init_distributed(d.sharding, d.sharding_parallel_degree, d.hybrid_parallel_topo_order)
-    GRPOTrainer(cfg, env).train()
+    with missing_files_are_user_errors():
+        trainer = GRPOTrainer(cfg, env)
+    trainer.train()
 
 
 if __name__ == "__main__":
