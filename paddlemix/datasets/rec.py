@@ -53,7 +53,7 @@ def located_records(path: str) -> list[tuple[str, object]]:
                     located.append((f"{path}:{number}", json.loads(line)))
                 except json.JSONDecodeError as e:
                     raise DataError(
-                        f"line is not JSON ({e.msg}, column {e.colno})",
+                        f"line is not JSON ({e.msg.removesuffix(' at')} at column {e.colno})",
                         where=f"{path}:{number}",
                         fix="fix or delete the line; a .jsonl holds one JSON record a line",
                     ) from None
@@ -64,7 +64,8 @@ def located_records(path: str) -> list[tuple[str, object]]:
                 data = json.load(f)
             except json.JSONDecodeError as e:
                 raise DataError(
-                    f"not valid JSON ({e.msg}; truncated?)", where=f"{path}:{e.lineno}:{e.colno}"
+                    f"not valid JSON ({e.msg.removesuffix(' at')}; truncated?)",
+                    where=f"{path}:{e.lineno}:{e.colno}",
                 ) from None
         if not isinstance(data, list):
             raise DataError(f"expected a JSON list of records, got a {type(data).__name__}", where=path)

@@ -103,7 +103,7 @@ def load_results(path: str) -> dict:
         raise DataError("a directory, not a results file", where=path) from None
     except json.JSONDecodeError as e:
         raise DataError(
-            f"not valid JSON ({e.msg}; truncated?)",
+            f"not valid JSON ({e.msg.removesuffix(' at')}; truncated?)",
             where=f"{path}:{e.lineno}:{e.colno}",
             fix="rerun the eval that wrote it",
         ) from None
