@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from paddlemix.errors import MissingFileError, UserError
+from paddlemix.errors import DataError, MissingFileError, UserError
 
 LAYOUTS = ("hub", "save_to_disk")
 
@@ -42,7 +42,7 @@ class HFTable:
             self._arrow = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
             schema = self._arrow.schema
         else:
-            self._parquet = [pq.ParquetFile(f) for f in files]
+            self._parquet = [_open_parquet(f) for f in files]
             schema = self._parquet[0].schema_arrow
         self.features = _features(schema)
         self.image_columns = [name for name, feat in self.features.items() if feat.get("_type") == "Image"]
@@ -224,7 +224,18 @@ def _read_arrow(file: str) -> pa.Table:
     try:
         return pa.ipc.open_stream(source).read_all()
     except pa.ArrowInvalid:
-        return pa.ipc.open_file(pa.memory_map(file)).read_all()
+        try:
+            return pa.ipc.open_file(pa.memory_map(file)).read_all()
+        except pa.ArrowInvalid as e:
+            raise DataError(f"not a readable Arrow file ({e}; truncated?)", where=file) from None
+
+
+def _open_parquet(file: str) -> pq.ParquetFile:
+    """Open a Parquet file; a truncated or foreign one is a DataError naming it."""
+    try:
+        return pq.ParquetFile(file)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise DataError(f"not a readable Parquet file ({e}; truncated?)", where=file) from None
 
 
 def _parquet_files(path: str) -> list[str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 
 import pytest
 
 from paddlemix.datasets.data_yaml import load_data_yaml
 from paddlemix.datasets.eval_sets import load_eval_jsonl
+from paddlemix.datasets.hf_dir import read_hf_dir
 from paddlemix.datasets.rec import load_rec
+from paddlemix.datasets.synthetic import write_counting_layout
 from paddlemix.errors import DataError
 
 GOOD = {"image": "a.png", "problem": "find: the cat.", "solution": [1, 2, 3, 4]}
@@ -64,3 +68,13 @@ def test_eval_jsonl_names_the_line(tmp_path):
     with pytest.raises(DataError, match="ground_truth") as info:
         load_eval_jsonl(str(path), str(tmp_path))
     assert info.value.where == f"{path}:2"
+
+
+def test_truncated_parquet_names_the_file(tmp_path):
+    root = write_counting_layout(str(tmp_path), n=2, n_eval=1, seed=0)
+    (parquet,) = glob.glob(os.path.join(root, "clevr_cogen_a_train", "**", "*.parquet"), recursive=True)
+    with open(parquet, "r+b") as f:
+        f.truncate(os.path.getsize(parquet) // 2)
+    with pytest.raises(DataError, match="not a readable Parquet file") as info:
+        read_hf_dir(os.path.join(root, "clevr_cogen_a_train"))
+    assert info.value.where == parquet
