@@ -11,6 +11,7 @@ command line, or `PADDLEMIX_DEBUG=1`, shows the traceback of user errors too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -31,6 +32,25 @@ class UserError(Exception):
         return f"{text} ({self.fix})" if self.fix else text
 
 
+class DataError(UserError, ValueError):
+    """A data file (annotations, results) that cannot be read as what it should be; `where` is file:line."""
+
+
+class MissingFileError(UserError, FileNotFoundError):
+    """A file or directory the user named (in a flag, a config or a data yaml) that is not there."""
+
+
+@contextlib.contextmanager
+def missing_files_are_user_errors():
+    """Inside an entry point: a FileNotFoundError (a path the user gave that is not there) is a UserError."""
+    try:
+        yield
+    except FileNotFoundError as error:
+        if isinstance(error, UserError):
+            raise
+        raise UserError(str(error), where=None) from error
+
+
 def debug_requested(argv: Sequence[str] | None = None) -> bool:
     """Whether tracebacks of user errors are wanted: `--debug` in `argv` or PADDLEMIX_DEBUG set to a true value."""
     if argv is not None and "--debug" in argv:
@@ -44,8 +64,9 @@ def error_line(error: BaseException) -> str:
     return f"error: {text}"
 
 
-def run_main(main: Callable[[list[str]], object], argv: Sequence[str] | None = None) -> None:
-    """Run an entry point's `main(argv)`; a user error prints one line to stderr and exits with status 2.
+def run_main(main: Callable[[list[str]], object], argv: Sequence[str] | None = None):
+    """Run an entry point's `main(argv)` and return what it returns; a user error prints one line to stderr
+    and exits with status 2.
 
     `--debug` is taken out of `argv` before `main` sees it.
     """
@@ -53,7 +74,7 @@ def run_main(main: Callable[[list[str]], object], argv: Sequence[str] | None = N
     debug = debug_requested(argv)
     argv = [a for a in argv if a != "--debug"]
     try:
-        main(argv)
+        return main(argv)
     except UserError as error:
         if debug:
             raise

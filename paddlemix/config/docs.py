@@ -16,6 +16,7 @@ import sys
 import typing
 
 from paddlemix.config.loader import _sections
+from paddlemix.errors import UserError, run_main
 
 DEFAULT_PATH = os.path.join("docs", "config.md")
 CONFIG = "paddlemix.rl.grpo.config:TrainConfig"
@@ -60,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     check = "--check" in argv
     paths = [a for a in argv if a != "--check"]
     if len(paths) > 1 or any(p.startswith("-") for p in paths):
-        raise SystemExit(f"usage: python -m paddlemix.config.docs [--check] [PATH]; got {argv}")
+        raise UserError(
+            f"unexpected arguments {argv}", fix="usage: python -m paddlemix.config.docs [--check] [PATH]"
+        )
     path = paths[0] if paths else DEFAULT_PATH
     text = train_config_markdown()
     if check:
@@ -69,11 +72,14 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{path} is stale: run python -m paddlemix.config.docs {path}", file=sys.stderr)
             raise SystemExit(1)
         return
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise UserError(f"cannot write the reference ({e.strerror})", where=path) from None
     print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

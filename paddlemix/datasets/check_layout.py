@@ -23,6 +23,7 @@ from paddlemix.datasets.hf_dir import list_splits, read_hf_dir
 from paddlemix.datasets.images import check_image, check_image_bytes
 from paddlemix.datasets.layout import LAYOUTS, REC_ANNOTATIONS, TaskLayout, rec_image_root
 from paddlemix.datasets.rec import read_records, rec_samples
+from paddlemix.errors import run_main
 
 SHOWN_PER_SPLIT = 5  # missing images named per split; the rest are counted
 
@@ -225,4 +226,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

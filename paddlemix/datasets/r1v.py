@@ -16,7 +16,7 @@ import re
 import tempfile
 
 from paddlemix.datasets.dataset import SampleDataset
-from paddlemix.datasets.hf_dir import HFTable, read_hf_dir
+from paddlemix.datasets.hf_dir import HFTable, MissingSplitError, read_hf_dir
 
 CACHE_ENV = "PADDLEMIX_DATA_CACHE"
 R1V_TASKS = ("counting", "geometry")  # the sample labels of the two R1-V sets this module reads
@@ -81,7 +81,9 @@ def load_r1v(
     table = read_hf_dir(path, split)
     for column in ("image", "problem", "solution"):
         if column not in table.column_names:
-            raise KeyError(f"{path} [{split}] lacks column {column!r}; columns: {table.column_names}")
+            raise MissingSplitError(
+                f"{path} [{split}] lacks column {column!r}; columns: {table.column_names}"
+            )
     return HFImageDataset(table, task, cache_dir or default_cache_dir(), name)
 
 

@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import logging
 
+from paddlemix.errors import missing_files_are_user_errors
 from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
@@ -129,11 +130,6 @@ def run_cli(parser: argparse.ArgumentParser, args: argparse.Namespace, run) -> N
         for name in (f.name for f in dataclasses.fields(EvalConfig))
         if hasattr(args, name)
     }
-    try:
-        cfg = EvalConfig(**values)
-    except ValueError as e:
-        parser.error(str(e))
-    try:
+    cfg = EvalConfig(**values)
+    with missing_files_are_user_errors():
         run(cfg)
-    except FileNotFoundError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from paddlemix.config import ConfigError
 from paddlemix.models.runtime import ATTN_NAMES
 
 METHODS = ("r1", "baseline")
@@ -35,17 +36,17 @@ class EvalConfig:
     def __post_init__(self):
         """Reject values that cannot run, naming the flag."""
         if self.method not in METHODS:
-            raise ValueError(f"--method must be one of {METHODS}, got {self.method!r}")
+            raise ConfigError(f"--method must be one of {METHODS}, got {self.method!r}")
         if self.dtype not in DTYPES:
-            raise ValueError(f"--dtype must be one of {DTYPES}, got {self.dtype!r}")
+            raise ConfigError(f"--dtype must be one of {DTYPES}, got {self.dtype!r}")
         if self.attn_implementation is not None and self.attn_implementation not in ATTN_NAMES:
-            raise ValueError(
+            raise ConfigError(
                 f"--attn_implementation must be one of {sorted(ATTN_NAMES)}, got {self.attn_implementation!r}"
             )
         for name in ("batch_size", "max_new_tokens"):
             if getattr(self, name) < 1:
-                raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+                raise ConfigError(f"--{name} must be >= 1, got {getattr(self, name)}")
         if self.sample_num is not None and self.sample_num < 1:
-            raise ValueError(f"--sample_num must be >= 1, got {self.sample_num}")
+            raise ConfigError(f"--sample_num must be >= 1, got {self.sample_num}")
         if not self.test_datasets:
-            raise ValueError("--test_datasets names no dataset")
+            raise ConfigError("--test_datasets names no dataset")

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import os
 
+from paddlemix.config import ConfigError
 from paddlemix.datasets import SkippedImages, load_r1v_eval
 from paddlemix.datasets.images import filter_samples
+from paddlemix.errors import MissingFileError
 from paddlemix.evaluation.config import EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
@@ -51,7 +53,7 @@ def record(sample: dict, output: str, info: dict) -> dict:
 def r1v_task(task: str) -> EvalTask:
     """The eval task for a dataset task, "counting" or "geometry"."""
     if canonical_name(task) not in R1V_TASKS:
-        raise ValueError(f"test_r1-v evaluates {list(R1V_TASKS)}, got task {task!r}")
+        raise ConfigError(f"test_r1-v evaluates {list(R1V_TASKS)}, got task {task!r}")
     return EvalTask(
         score_task=canonical_name(task), messages=lambda s: sample_messages(s, "eval"), record=record
     )
@@ -61,7 +63,7 @@ def data_file(cfg: EvalConfig, ds: str) -> str:
     """`{data_root}/{ds}.jsonl`, or a FileNotFoundError naming the path."""
     path = os.path.join(cfg.data_root, f"{ds}.jsonl")
     if not os.path.isfile(path):
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"test dataset {ds!r}: no data file {path} (test_r1-v reads {{data_root}}/{{ds}}.jsonl)"
         )
     return path
@@ -70,15 +72,20 @@ def data_file(cfg: EvalConfig, ds: str) -> str:
 def run_r1v(cfg: EvalConfig) -> dict[str, dict]:
     """Evaluate every dataset of `cfg.test_datasets`; returns dataset -> the results file's contents."""
     if cfg.coord_frame is not None:
-        raise ValueError("coord_frame applies to REC only; test_r1-v has no boxes")
-    paths = {ds: data_file(cfg, ds) for ds in cfg.test_datasets}  # all checked before the model loads
+        raise ConfigError("--coord_frame applies to REC only; test_r1-v has no boxes")
+    paths = {ds: data_file(cfg, ds) for ds in cfg.test_datasets}
+    # Every file is read before the model loads, so a malformed one stops the run at once. Cut before
+    # dropping missing images, as test_rec does, so N names the same lines whatever is missing.
+    read = {
+        ds: list(load_r1v_eval(cfg.data_root, ds, cfg.image_root, check="none"))[: cfg.sample_num]
+        for ds in cfg.test_datasets
+    }
     print("Steps: ", cfg.steps)
     model, processor = load_model_and_processor(cfg)
     out = {}
     for ds in cfg.test_datasets:
         print(f"Processing {ds}...")
-        # Cut before dropping missing images, as test_rec does, so N names the same lines whatever is missing.
-        records = list(load_r1v_eval(cfg.data_root, ds, cfg.image_root, check="none"))[: cfg.sample_num]
+        records = read[ds]
         skipped = SkippedImages()
         samples = filter_samples(records, "exists", skipped, paths[ds])
         task = records[0]["task"]

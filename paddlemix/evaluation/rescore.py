@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 
+from paddlemix.errors import DataError, MissingFileError, run_main
 from paddlemix.tasks import get_task, list_tasks, mean_percent, resolve_results_task
 
 METRICS = ("fixed", "r1v", "seed")
@@ -45,17 +46,25 @@ METRICS = ("fixed", "r1v", "seed")
 
 def infer_task(results: list[dict]) -> str:
     """The task of a results list that names none: the one registered task that recognises its ground truths."""
-    return resolve_results_task([r["ground_truth"] for r in results])
+    try:
+        return resolve_results_task([r["ground_truth"] for r in results])
+    except ValueError as e:
+        raise DataError(str(e), fix="pass --task") from None
 
 
 def _task(results: list[dict], task: str | None, metric: str):
     """The task that scores `results` under `metric`; errors list the known metrics and the tasks it scores."""
     if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
-    scorer = get_task(task or infer_task(results))
+        raise DataError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+    try:
+        scorer = get_task(task or infer_task(results))
+    except DataError:
+        raise
+    except ValueError as e:
+        raise DataError(str(e), fix="pass --task") from None
     if metric not in scorer.metrics:
         known = ", ".join(t for t in list_tasks() if metric in get_task(t).metrics)
-        raise ValueError(f"metric {metric!r} has no scorer for task {scorer.name!r}; it scores: {known}")
+        raise DataError(f"metric {metric!r} has no scorer for task {scorer.name!r}; it scores: {known}")
     return scorer
 
 
@@ -83,11 +92,33 @@ def accuracy(verdicts: list[bool]) -> float:
 
 
 def load_results(path: str) -> dict:
-    """A results file: {"accuracy": float, "results": [...]}."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+    """A results file: {"accuracy": float, "results": [...]}; a missing, truncated or foreign file is a
+    DataError that names it (and the line, or the result, at fault)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise MissingFileError("no such results file", where=path) from None
+    except IsADirectoryError:
+        raise DataError("a directory, not a results file", where=path) from None
+    except json.JSONDecodeError as e:
+        raise DataError(
+            f"not valid JSON ({e.msg.removesuffix(' at')}; truncated?)",
+            where=f"{path}:{e.lineno}:{e.colno}",
+            fix="rerun the eval that wrote it",
+        ) from None
+    except UnicodeDecodeError:
+        raise DataError("not a text file", where=path) from None
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        raise ValueError(f"{path}: not a results file (a JSON object with a 'results' list)")
+        raise DataError("not a results file (a JSON object with a 'results' list)", where=path)
+    for i, result in enumerate(data["results"]):
+        lacks = [
+            key
+            for key in ("ground_truth", "model_output")
+            if not isinstance(result, dict) or key not in result
+        ]
+        if lacks:
+            raise DataError(f"the result lacks {', '.join(lacks)}", where=f"{path}: results[{i}]")
     return data
 
 
@@ -130,9 +161,13 @@ def main(argv=None) -> None:
     for path in args.results:
         data = load_results(path)
         rec_method = "baseline" if "_baseline_" in os.path.basename(path) else "r1"
-        scores = score_dataset(
-            data["results"], args.metric, _file_task(path, args.task), args.coord_frame, rec_method
-        )
+        try:
+            scores = score_dataset(
+                data["results"], args.metric, _file_task(path, args.task), args.coord_frame, rec_method
+            )
+        except DataError as e:
+            e.where = e.where or path
+            raise
         acc, verdicts, stored = scores.value, scores.verdicts, data.get("accuracy")
         counts = f" ({sum(verdicts)}/{len(verdicts)})" if verdicts is not None else ""
         same = "equal to" if acc == stored else "differs from"
@@ -140,4 +175,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -18,8 +18,10 @@ import shutil
 
 import paddle
 import paddle.nn as nn
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.paddle import save_file
+
+from paddlemix.errors import UserError
 
 from .hub import resolve_model_path
 
@@ -35,7 +37,7 @@ _KEY_RENAMES = [
 ]
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError, ValueError):
     """A checkpoint directory that cannot be loaded; the message names the file and key."""
 
 
@@ -80,6 +82,29 @@ def linear_weight_names(model: nn.Layer) -> set:
     }
 
 
+@contextlib.contextmanager
+def open_weights(file: str):
+    """`safe_open` a weight file; a truncated or corrupt one is a CheckpointError that names the file."""
+    try:
+        handle = safe_open(file, framework="paddle")
+    except (SafetensorError, OSError) as e:
+        raise CheckpointError(
+            f"not a readable safetensors file ({e})", where=file, fix="download or copy it again"
+        ) from e
+    with handle as f:
+        yield f
+
+
+def read_tensor(f, file: str, key: str):
+    """Tensor `key` of an open weight file; a read failure is a CheckpointError naming the file and tensor."""
+    try:
+        return f.get_tensor(key)
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(
+            f"tensor {key} cannot be read ({e})", where=file, fix="download or copy it again"
+        ) from e
+
+
 def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None:
     """Copy every tensor of a hub checkpoint into `model`, checking names and shapes."""
     files, weight_map = checkpoint_files(path)
@@ -87,7 +112,7 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
     transposed = linear_weight_names(model)
     loaded, unexpected = set(), []
     for file in files:
-        with safe_open(file, framework="paddle") as f:
+        with open_weights(file) as f:
             for key in f.keys():
                 name = hub_key_to_param(key)
                 if name in ignore_keys:
@@ -100,9 +125,11 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
                 expected = list(param.shape)[::-1] if name in transposed else list(param.shape)
                 if shape != expected:
                     raise CheckpointError(
-                        f"{os.path.basename(file)}: tensor {key} has shape {shape}, the model expects {expected}"
+                        f"tensor {key} has shape {shape}, the model expects {expected}",
+                        where=file,
+                        fix="is this checkpoint for this model's config.json?",
                     )
-                tensor = f.get_tensor(key)
+                tensor = read_tensor(f, file, key)
                 if name in transposed:
                     tensor = tensor.T
                 param.set_value(tensor.astype(param.dtype))

@@ -19,6 +19,8 @@ import logging
 import os
 import re
 
+from paddlemix.errors import MissingFileError
+
 logger = logging.getLogger("paddlemix.models")
 
 HUB_ENV = "PADDLEMIX_HUB"
@@ -42,7 +44,7 @@ MODEL_FILES = [
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}")
 
 
-class ModelNotFound(FileNotFoundError):
+class ModelNotFound(MissingFileError):
     """A model name that is neither a local path nor a hub ID we can fetch; the message says what to do."""
 
 

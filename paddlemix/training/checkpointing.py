@@ -27,6 +27,7 @@ import shutil
 import paddle
 
 from paddlemix.distributed import barrier, get_rng_states, set_rng_states
+from paddlemix.errors import UserError
 from paddlemix.models.checkpoint import load_checkpoint
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ PROCESSOR_FILES = (
 )
 
 
-class CheckpointCorrupt(RuntimeError):
+class CheckpointCorrupt(UserError, RuntimeError):
     """A checkpoint that fails verification; the message names the directory and what is wrong."""
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from paddlemix.config import ConfigError, opt
+from paddlemix.config import ConfigError, Switch, opt
 
 REC_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 ATTN_IMPLEMENTATIONS = ("eager", "flash", "sdpa", "flash_attention_2")
@@ -72,6 +72,16 @@ class ModelConfig:
     )
     amp_master_grad: bool = opt(False, "O2: keep float32 master gradients beside the half-precision weights")
 
+    SWITCHES = (
+        Switch(
+            ("bf16", "fp16"),
+            lambda v: not (v["bf16"] or v["fp16"]),
+            ("fp16_opt_level", "amp_master_grad"),
+            "half precision",
+        ),
+        Switch(("fp16_opt_level",), lambda v: v["fp16_opt_level"] != "O2", ("amp_master_grad",), "O2"),
+    )
+
     def __post_init__(self):
         """Check values and combinations of the precision flags."""
         check(bool(self.model_name_or_path), "--model_name_or_path is required")
@@ -122,6 +132,15 @@ class DataConfig:
     )
     dataloader_num_workers: int = opt(
         0, "threads that load and preprocess the next batch while this one trains"
+    )
+
+    SWITCHES = (
+        Switch(
+            ("dataset_name",),
+            lambda v: not v["dataset_name"].endswith(REC_SUFFIXES),
+            ("image_root",),
+            "REC image paths (a Hugging Face dataset directory embeds its images)",
+        ),
     )
 
     def __post_init__(self):
@@ -197,6 +216,17 @@ class TrainerConfig:
         3, "stop after this many steps in a row with a non-finite loss (each is skipped)"
     )
 
+    SWITCHES = (
+        Switch(
+            ("save_strategy",),
+            lambda v: v["save_strategy"] == "no",
+            ("save_steps", "save_total_limit"),
+            "saving",
+        ),
+        Switch(("report_to",), lambda v: v["report_to"] == "none", ("logging_dir",), "VisualDL logging"),
+        Switch(("max_steps",), lambda v: v["max_steps"] > 0, ("num_train_epochs",), "epoch counting"),
+    )
+
     def __post_init__(self):
         """Check values and the save/log/step options that would otherwise do nothing."""
         check(self.do_train, "--do_train False: this entry point only trains")
@@ -253,6 +283,15 @@ class DistributedConfig:
     sep_parallel_degree: int = opt(1, "the seed's flag; only 1 is supported")
     hybrid_parallel_topo_order: str = opt(
         "sharding_first", "rank order of the hybrid groups: sharding_first | pp_first"
+    )
+
+    SWITCHES = (
+        Switch(
+            ("sharding",),
+            lambda v: not v["sharding"].strip(),
+            ("sharding_parallel_degree", "hybrid_parallel_topo_order"),
+            "sharding",
+        ),
     )
 
     def __post_init__(self):

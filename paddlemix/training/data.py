@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from paddlemix.datasets import load_sample_image
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages
 from paddlemix.distributed import derived_seed
+from paddlemix.errors import DataError, MissingFileError
 from paddlemix.tasks import load_task_samples, sample_messages
 from paddlemix.training.config import DataConfig
 
@@ -39,10 +41,29 @@ _MAX_NAMED_DROPS = 20
 
 
 def load_train_dataset(cfg: DataConfig, seed: int) -> SampleDataset:
-    """The training samples named by `--dataset_name`, read through the format of their task."""
-    return load_task_samples(
+    """The training samples named by `--dataset_name`, read through the format of their task.
+
+    A set with no sample left stops the run with why: the bad images per annotation file, or no records.
+    """
+    if not os.path.exists(cfg.dataset_name):
+        raise MissingFileError(
+            "no such dataset file or directory",
+            where=cfg.dataset_name,
+            fix="check --dataset_name; scripts/prepare_data.sh unpacks the seed's data into data/",
+        )
+    dataset = load_task_samples(
         cfg.dataset_name, cfg.resolved_task, cfg.image_root, cfg.dataset_train_split, seed=seed
     )
+    if len(dataset) == 0:
+        if dataset.skipped.count:
+            raise DataError(
+                f"the training set is empty: all {dataset.skipped.count} sample(s) were skipped for bad images "
+                f"({dataset.skipped.breakdown()})",
+                where=cfg.dataset_name,
+                fix="check --image_root and that the images are unpacked (scripts/prepare_data.sh)",
+            )
+        raise DataError("the training set is empty: the files hold no records", where=cfg.dataset_name)
+    return dataset
 
 
 @dataclass

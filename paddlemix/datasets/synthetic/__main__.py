@@ -12,6 +12,7 @@ import os
 from paddlemix.datasets.hf_dir import LAYOUTS as HF_LAYOUTS
 from paddlemix.datasets.layout import LAYOUTS
 from paddlemix.datasets.synthetic.writers import WRITERS, write_tarball
+from paddlemix.errors import UserError, run_main
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,6 +34,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--tar", action="store_true", help="also pack OUT/<task folder> as OUT/<archive>.tar")
     args = parser.parse_args(argv)
+    if args.n < 1 or (args.n_eval is not None and args.n_eval < 1):
+        parser.error("--n and --n-eval must be >= 1")
+    try:
+        write_tasks(args)
+    except OSError as e:
+        # The folder cannot be written: a file in the way, no permission, a full disk.
+        raise UserError(e.strerror or str(e), where=e.filename or args.out, fix="pick another --out") from e
+
+
+def write_tasks(args: argparse.Namespace) -> None:
+    """Write each requested task under args.out (and its tarball with --tar)."""
     n_eval = args.n_eval if args.n_eval is not None else max(1, args.n // 4)
     for task in WRITERS if args.task == "all" else [args.task]:
         kwargs = {} if task == "rec" else {"layout": args.hf_layout}
@@ -44,4 +56,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paddlemix.config import load_config, opt, section
+from paddlemix.config import Switch, load_config, opt, section
 from paddlemix.rl.grpo.advantages import SCALE_REWARDS
 from paddlemix.rl.grpo.loss import LOSS_TYPES
 from paddlemix.training.config import (
@@ -52,6 +52,15 @@ class GRPOConfig:
         factory=lambda: ["accuracy", "format"],
     )
     reward_weights: list[float] | None = opt(None, "one weight per reward function; default all 1.0")
+
+    SWITCHES = (
+        Switch(
+            ("num_iterations",),
+            lambda v: v["num_iterations"] == 1,
+            ("epsilon", "epsilon_high"),
+            "the clip (with one update per rollout the ratio is exactly 1)",
+        ),
+    )
 
     def __post_init__(self):
         """Check ranges and names."""

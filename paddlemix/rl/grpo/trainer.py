@@ -34,7 +34,7 @@ from collections import Counter
 import numpy as np
 import paddle
 
-from paddlemix.config import config_to_dict
+from paddlemix.config import ConfigError, config_to_dict
 from paddlemix.distributed import DistEnv, all_reduce_array, derived_seed, seed_everything
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.models.runtime import resolve_attn, stop_token_ids
@@ -99,6 +99,12 @@ class GRPOTrainer:
         self.cfg, self.env = cfg, env or DistEnv()
         m, d, g, t = cfg.model, cfg.data, cfg.grpo, cfg.trainer
         seed_everything(t.seed)
+        # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
+        self.dataset = load_train_dataset(d, t.seed)
+        try:
+            self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
+        except ValueError as e:
+            raise ConfigError(f"--reward_funcs: {e}") from None
         self.precision = resolve_precision(m)
         # Flash attention only for half-precision weights (O2); O1 autocasting keeps float32 attention inputs.
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
@@ -120,9 +126,7 @@ class GRPOTrainer:
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
         self.eos = stop_token_ids(self.model, self.processor, m.model_name_or_path)
-        self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
 
-        self.dataset = load_train_dataset(d, t.seed)
         world = self.env.world_size
         self.prompts_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
         if t.max_steps > 0:
