@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from paddlemix.metrics import iou as seed_pixel_iou
+from paddlemix.metrics.boxes import inclusive_pixel_iou as seed_pixel_iou
 from paddlemix.metrics.detection import (
     box_iou,
     giou_matrix,
@@ -67,6 +67,15 @@ def test_giou_matches_the_definition_on_random_boxes():
         union = (p[2] - p[0]) * (p[3] - p[1]) + (g[2] - g[0]) * (g[3] - g[1]) - inter
         hull = (max(p[2], g[2]) - min(p[0], g[0])) * (max(p[3], g[3]) - min(p[1], g[1]))
         assert got[i, j] == pytest.approx(inter / union - (hull - union) / hull, abs=1e-12)
+
+
+def test_iou_matrix_is_metrics_boxes_box_iou_for_every_pair():
+    rng = np.random.default_rng(2)
+    xy = np.sort(rng.uniform(0, 50, (40, 2, 2)), axis=1)
+    boxes = np.stack([xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1]], axis=1)
+    got = iou_matrix(boxes[:20], boxes[20:])
+    for i, j in itertools.product(range(20), range(20)):
+        assert got[i, j] == pytest.approx(box_iou(list(boxes[i]), list(boxes[20 + j])), abs=1e-12)
 
 
 def test_pixel_iou_is_the_seed_rule_of_metrics_boxes():

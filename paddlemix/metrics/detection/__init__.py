@@ -12,6 +12,7 @@
 | grounding.py  | PR1's grounding metrics (IoU, ACC@t, Center_ACC) and counting by boxes             |
 """
 
+from paddlemix.metrics.boxes import box_iou
 from paddlemix.metrics.detection.coco import coco_bbox_ap, load_coco, single_image_ap, xyxy_to_xywh
 from paddlemix.metrics.detection.frames import box_to_original, to_original_detections
 from paddlemix.metrics.detection.grounding import (
@@ -24,7 +25,7 @@ from paddlemix.metrics.detection.grounding import (
 )
 from paddlemix.metrics.detection.matching import greedy_match, hungarian, vision_r1_cost, vision_r1_match
 from paddlemix.metrics.detection.ovd import ground_truth_items, ovd_ap, weighted_sum
-from paddlemix.metrics.detection.overlap import box_iou, giou_matrix, iou_matrix, l1_matrix, pixel_iou_matrix
+from paddlemix.metrics.detection.overlap import giou_matrix, iou_matrix, l1_matrix, pixel_iou_matrix
 from paddlemix.metrics.detection.parse import (
     MAX_BOXES,
     MAX_CHARS,

@@ -17,7 +17,7 @@ import ast
 import re
 from collections.abc import Sequence
 
-from paddlemix.metrics.detection.overlap import box_iou
+from paddlemix.metrics.boxes import box_iou
 from paddlemix.metrics.detection.parse import MAX_CHARS, parse_json_detections, parse_qwen2_boxes
 
 ACC_THRESHOLDS = (0.1, 0.3, 0.5, 0.75, 0.95)

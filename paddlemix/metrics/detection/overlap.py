@@ -4,7 +4,8 @@
 intersection (min x2 - max x1) * (min y2 - max y1), clamped at 0; union = area1 + area2 - intersection;
 GIoU = IoU - (hull - union) / hull. A box with no area (x2 <= x1 or y2 <= y1) overlaps nothing: IoU 0 and
 GIoU -1 against everything, never a division by zero. `pixel_iou_matrix` is VLM-R1's inclusive-pixel IoU
-(the same rule as `metrics.boxes.iou`), which its `weighted_sum` reward uses.
+(the same rule as `metrics.boxes.inclusive_pixel_iou`), which its `weighted_sum` reward uses. The scalar
+standard IoU of two boxes is `metrics.boxes.box_iou`; `iou_matrix` is the same number for every pair.
 """
 
 from __future__ import annotations
@@ -76,8 +77,3 @@ def pixel_iou_matrix(a, b) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = inter / np.where(union > 0, union, 1.0)
     return np.where(empty | (union <= 0), 0.0, out)
-
-
-def box_iou(a, b) -> float:
-    """Standard IoU of two boxes; 0 when either has no area."""
-    return float(iou_matrix([a], [b])[0, 0])
