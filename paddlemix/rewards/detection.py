@@ -27,6 +27,7 @@ from paddlemix.metrics.detection import (
     vision_r1_scores,
 )
 from paddlemix.metrics.detection.vision_r1 import SWITCH_STEP
+from paddlemix.rewards.dispatch import applies
 from paddlemix.rewards.registry import per_sample, register_reward
 
 
@@ -67,21 +68,29 @@ def vision_r1_precision_recall(
 
 @register_reward("vision_r1_dual_format")
 @per_sample
-def vision_r1_dual_format(completion: str, num_instances=None, strict: bool = True, **_) -> float:
+def vision_r1_dual_format(
+    completion: str, num_instances=None, strict: bool = True, task=None, **_
+) -> float | None:
     """1.0 if the completion is a JSON list of {bbox_2d, label} objects (0/1 reversed for 0 instances)."""
+    if not applies("vision_r1_dual_format", task):
+        return None
     ok = float(dual_format_ok(completion, strict=bool(strict)))
     return 1.0 - ok if num_instances is not None and int(num_instances) == 0 else ok
 
 
 @register_reward("vision_r1_precision")
 @per_sample
-def vision_r1_precision(completion: str, **fields) -> float:
+def vision_r1_precision(completion: str, task=None, **fields) -> float | None:
     """Mean thresholded GIoU of the Hungarian-matched pairs (Vision-R1's precision_reward)."""
+    if not applies("vision_r1_precision", task):
+        return None
     return vision_r1_precision_recall(completion, **fields)[0]
 
 
 @register_reward("vision_r1_recall")
 @per_sample
-def vision_r1_recall(completion: str, **fields) -> float:
+def vision_r1_recall(completion: str, task=None, **fields) -> float | None:
     """Share of instances matched with GIoU above the TP threshold, thresholded (Vision-R1's recall_reward)."""
+    if not applies("vision_r1_recall", task):
+        return None
     return vision_r1_precision_recall(completion, **fields)[1]

@@ -32,6 +32,7 @@ import re
 from paddlemix.metrics.answers import gold_answer
 from paddlemix.metrics.boxes import CoordFrame, parse_box, resolve_frame, resolve_input_size, solution_box
 from paddlemix.metrics.detection import box_iou, box_to_original, count_boxes, parse_qwen2_boxes
+from paddlemix.rewards.dispatch import applies
 from paddlemix.rewards.registry import per_sample, register_reward
 
 _N = r"-?\d+(?:\.\d+)?"
@@ -79,15 +80,19 @@ def grounding_iou(
 
 @register_reward("iou_squared")
 @per_sample
-def iou_squared(completion: str, solution, **fields) -> float:
+def iou_squared(completion: str, solution, task=None, **fields) -> float | None:
     """IoU^2 of the answer's box with the ground-truth box (Perception-R1's grounding reward)."""
+    if not applies("iou_squared", task):
+        return None
     return grounding_iou(completion.replace("<|endoftext|>", ""), solution, **fields) ** 2
 
 
 @register_reward("pr1_grounding_format")
 @per_sample
-def pr1_grounding_format(completion: str, **_) -> float:
+def pr1_grounding_format(completion: str, task=None, **_) -> float | None:
     """1.0 if the completion is exactly an object ref followed by one point-pair box (PR1's intended rule)."""
+    if not applies("pr1_grounding_format", task):
+        return None
     text = completion.replace("<|endoftext|>", "").strip()
     return 1.0 if GROUNDING_FORMAT.fullmatch(text) else 0.0
 
@@ -104,6 +109,8 @@ def gold_count(ground_truth=None, solution=None) -> int:
 
 @register_reward("box_count")
 @per_sample
-def box_count(completion: str, ground_truth=None, solution=None, **_) -> float:
+def box_count(completion: str, ground_truth=None, solution=None, task=None, **_) -> float | None:
     """1.0 if the answer gives exactly as many distinct valid boxes as the ground-truth count."""
+    if not applies("box_count", task):
+        return None
     return 1.0 if count_boxes(completion) == gold_count(ground_truth, solution) else 0.0

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from paddlemix.metrics.boxes import resolve_frame, resolve_input_size
 from paddlemix.metrics.detection import ground_truth_items, ovd_ap, weighted_sum
+from paddlemix.rewards.dispatch import applies
 from paddlemix.rewards.registry import per_sample, register_reward
 
 METHOD_STATS = {"od_ap": (0, False), "od_ap50": (1, False), "odLength": (0, True)}  # COCOeval stat, penalty
@@ -56,36 +57,48 @@ def ovd_score(
 
 @register_reward("od_ap")
 @per_sample
-def od_ap(completion: str, solution, **fields) -> float:
+def od_ap(completion: str, solution, task=None, **fields) -> float | None:
     """COCO AP@[.5:.95] of the answer's boxes on its one image (pays for surplus boxes after good ones)."""
+    if not applies("od_ap", task):
+        return None
     return ovd_score(completion, solution, "od_ap", **fields)
 
 
 @register_reward("od_ap50")
 @per_sample
-def od_ap50(completion: str, solution, **fields) -> float:
+def od_ap50(completion: str, solution, task=None, **fields) -> float | None:
     """COCO AP50 of the answer's boxes on its one image (pays for surplus boxes after good ones)."""
+    if not applies("od_ap50", task):
+        return None
     return ovd_score(completion, solution, "od_ap50", **fields)
 
 
 @register_reward("od_length")
 @per_sample
-def od_length(completion: str, solution, **fields) -> float:
+def od_length(completion: str, solution, task=None, **fields) -> float | None:
     """COCO AP@[.5:.95] times min(1, #gt / #answered): VLM-R1's odLength."""
+    if not applies("od_length", task):
+        return None
     return ovd_score(completion, solution, "odLength", **fields)
 
 
 @register_reward("det_weighted_sum")
 @per_sample
-def det_weighted_sum(completion: str, solution, **fields) -> float:
+def det_weighted_sum(completion: str, solution, task=None, **fields) -> float | None:
     """VLM-R1's weighted_sum: 0.7 matched IoU + 0.3 completeness, over greedy IoU >= 0.5 matching."""
+    if not applies("det_weighted_sum", task):
+        return None
     return ovd_score(completion, solution, "weighted_sum", **fields)
 
 
 @register_reward("ovd_accuracy")
 @per_sample
-def ovd_accuracy(completion: str, solution, accu_reward_method=None, default_method="odLength", **fields):
+def ovd_accuracy(
+    completion: str, solution, accu_reward_method=None, default_method="odLength", task=None, **fields
+):
     """The detection method a VLM-R1 jsonl sample names in `accu_reward_method`; None for other methods."""
+    if not applies("ovd_accuracy", task):
+        return None
     method = accu_reward_method or default_method
     if method not in (*METHOD_STATS, "weighted_sum"):
         return None
