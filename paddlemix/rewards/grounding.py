@@ -17,8 +17,9 @@ declared frame decides) and divided by a zero union.
 `pr1_grounding_format`: PR1's regex `^<|object_ref_start|>.*?<|object_ref_end|><|box_start|>.*?<|box_end|><|im_end|>`
 left its `|` unescaped, so it was an alternation that matched any text starting with `<`, `>` or one of the
 token names. This is the rule it meant, with the box required to be a point pair, `<|im_end|>` optional
-(our decoding may stop before or drop it) and PR1's `<|endoftext|>` removal. It needs a completion decoded
-with the special tokens kept.
+(our decoding may stop before or drop it) and PR1's `<|endoftext|>` removal. The trainer decodes with the
+special tokens dropped, which leaves "the cat(10,20),(30,40)": a completion holding no `<|` token must be
+exactly that, an object text then one point pair.
 
 `box_count` (not upstream: PR1 did not release its counting reward) pays only an exact count, so listing
 extra boxes earns nothing. Ground truth: `ground_truth` (an int, PR1's counting jsonl) or `solution`
@@ -36,6 +37,8 @@ from paddlemix.rewards.dispatch import applies
 from paddlemix.rewards.registry import per_sample, register_reward
 
 _N = r"-?\d+(?:\.\d+)?"
+# What is left of the same answer once decoding drops the special tokens (the trainer decodes that way).
+GROUNDING_FORMAT_STRIPPED = re.compile(rf"[^<>()]+?\(\s*{_N}\s*,\s*{_N}\s*\)\s*,\s*\(\s*{_N}\s*,\s*{_N}\s*\)")
 GROUNDING_FORMAT = re.compile(
     rf"<\|object_ref_start\|>.*?<\|object_ref_end\|><\|box_start\|>\(\s*{_N}\s*,\s*{_N}\s*\)\s*,\s*"
     rf"\(\s*{_N}\s*,\s*{_N}\s*\)<\|box_end\|>(?:<\|im_end\|>)?"
@@ -94,7 +97,8 @@ def pr1_grounding_format(completion: str, task=None, **_) -> float | None:
     if not applies("pr1_grounding_format", task):
         return None
     text = completion.replace("<|endoftext|>", "").strip()
-    return 1.0 if GROUNDING_FORMAT.fullmatch(text) else 0.0
+    pattern = GROUNDING_FORMAT if "<|" in text else GROUNDING_FORMAT_STRIPPED
+    return 1.0 if pattern.fullmatch(text) else 0.0
 
 
 def gold_count(ground_truth=None, solution=None) -> int:

@@ -133,6 +133,10 @@ FORMAT_CASES = [
     (f"{REF}<|box_start|>top left<|box_end|>", 0.0, 1.0),
     # plain prose fails both
     ("The cat is at the top.", 0.0, 0.0),
+    # decoded with the special tokens dropped: the object text then one point pair
+    ("the cat(1,2),(3,4)", 1.0, 0.0),
+    ("the cat(1,2),(3,4) and more", 0.0, 0.0),
+    ("(1,2),(3,4)", 0.0, 0.0),
 ]
 
 
