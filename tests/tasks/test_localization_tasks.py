@@ -79,7 +79,9 @@ def test_coco_file_becomes_one_prompt_per_image(data):
 
 
 def test_ovd_samples_are_vlm_r1_records(data):
-    samples = list(load_task_samples(os.path.join(data, "OVD", "ovd_train.jsonl"), task="ovd", image_root=None))
+    samples = list(
+        load_task_samples(os.path.join(data, "OVD", "ovd_train.jsonl"), task="ovd", image_root=None)
+    )
     assert len(samples) == 14  # two of the 16 records have two images and are dropped
     for s in samples:
         assert s["solution"].startswith("<answer> ") and s["accu_reward_method"] == "odLength"
