@@ -6,8 +6,10 @@ Registered as `vision_r1_dual_format`, `vision_r1_precision`, `vision_r1_recall`
 Fields, Vision-R1's own columns: `solution` (JSON `[[name, [x1, y1, x2, y2]], ...]`, original pixels),
 `width`, `height` (the original image; or `image_size` (w, h)), `num_instances`, `target_id_maps` (JSON
 {name: id >= 1}); and the model's frame: `image_grid_thw` (or `input_size` (h, w)) with `coord_frame` or
-`model_type`. Progressive rule refinement is off by default, as in Vision-R1's released script; a task turns
-it on with the columns (or keyword arguments) `adaptive=True`, `global_step`, and optionally `switch_step`.
+`model_type`. Progressive rule refinement is off by default, as in Vision-R1's released script: the paper's
+staged rules are `vision_r1_precision_adaptive` and `vision_r1_recall_adaptive` (the trainer passes
+`global_step`; `switch_step`, default 1500, and the stages' thresholds are keyword arguments of
+`vision_r1_precision_recall` for a reward registered with other values).
 
 Surplus boxes: precision and recall only look at the min(N, M) matched pairs, so listing more boxes never
 lowers them and can raise them. That is Vision-R1's published definition; `penalize_surplus=True` makes
@@ -94,3 +96,21 @@ def vision_r1_recall(completion: str, task=None, **fields) -> float | None:
     if not applies("vision_r1_recall", task):
         return None
     return vision_r1_precision_recall(completion, **fields)[1]
+
+
+@register_reward("vision_r1_precision_adaptive")
+@per_sample
+def vision_r1_precision_adaptive(completion: str, task=None, **fields) -> float | None:
+    """`vision_r1_precision` with progressive rule refinement: stricter thresholds from step 1500."""
+    if not applies("vision_r1_precision_adaptive", task):
+        return None
+    return vision_r1_precision_recall(completion, **{**fields, "adaptive": True})[0]
+
+
+@register_reward("vision_r1_recall_adaptive")
+@per_sample
+def vision_r1_recall_adaptive(completion: str, task=None, **fields) -> float | None:
+    """`vision_r1_recall` with progressive rule refinement: stricter thresholds from step 1500."""
+    if not applies("vision_r1_recall_adaptive", task):
+        return None
+    return vision_r1_precision_recall(completion, **{**fields, "adaptive": True})[1]

@@ -48,7 +48,7 @@ DETECTION = register_task(
             "eval": PromptTemplate("{Question}", thinking=False),
         },
         rewards={"accuracy": "vision_r1_precision", "format": "vision_r1_dual_format"},
-        other_rewards=("vision_r1_recall",),
+        other_rewards=("vision_r1_recall", "vision_r1_precision_adaptive", "vision_r1_recall_adaptive"),
         default_rewards=("vision_r1_precision", "vision_r1_dual_format", "vision_r1_recall"),
         scorers={},
         dataset_metrics={m: partial(detection_ap, metric=m) for m in DETECTION_METRICS},

@@ -271,6 +271,17 @@ def test_vision_r1_rewards_equal_vision_r1_code(step):
     assert min(precisions) < 0.5 < max(precisions)
 
 
+def test_adaptive_rewards_follow_the_training_step():
+    # GIoU 0.5: kept at 0.5 before step 1500, thresholded to 0 from it (precision (0.75, 0.9), TP at 0.75)
+    half = answer(([0, 0, 100, 50], "cat"))
+    assert score("vision_r1_precision_adaptive", half, global_step=1499) == pytest.approx(0.5)
+    assert score("vision_r1_precision_adaptive", half, global_step=1500) == 0.0
+    assert score("vision_r1_recall_adaptive", half, global_step=1499) == pytest.approx(0.5)
+    assert score("vision_r1_recall_adaptive", half, global_step=1500) == 0.0
+    # without a step (outside training) the released rule applies
+    assert score("vision_r1_precision_adaptive", half) == pytest.approx(0.5)
+
+
 def test_vision_r1_rewards_never_raise_on_garbage():
     garbage = [
         "[" * 5000,

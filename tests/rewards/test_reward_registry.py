@@ -27,7 +27,9 @@ BUILTIN = [
     "think_format",
     "vision_r1_dual_format",
     "vision_r1_precision",
+    "vision_r1_precision_adaptive",
     "vision_r1_recall",
+    "vision_r1_recall_adaptive",
 ]
 
 
