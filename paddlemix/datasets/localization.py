@@ -4,6 +4,7 @@
 |--------------------------|-------------------------------------------------------|-----------|
 | `load_vision_r1`         | Vision-R1-Data, a Hugging Face folder: image, problem, | detection |
 |                          | solution, width, height, num_instances, target_id_maps |           |
+| `load_vision_r1_records` | the same fields in a .json list or .jsonl, image paths  | detection |
 | `load_coco_detection`    | COCO instances_*.json (+ images) turned into prompts   | detection |
 | `load_vlm_r1_jsonl`      | VLM-R1 jsonl: id, image, conversations, accu_reward_method | ovd   |
 | `load_pr1_grounding`     | PR1's refcoco_320k folder: image, problem, solution (0-1000) | grounding |
@@ -82,6 +83,37 @@ def load_vision_r1(path: str, split: str = "train", cache_dir: str | None = None
             f"{path} [{split}] lacks Vision-R1 columns {sorted(missing)}; has {table.column_names}"
         )
     return VisionR1Dataset(table, cache_dir or default_cache_dir(), min_instances=10 if hard else 1)
+
+
+def load_vision_r1_records(path: str, image_root: str, hard: bool = False, check: str = "exists", **_):
+    """Vision-R1's fields in a .json list or a .jsonl (`image` a path under `image_root`) as detection samples."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    records = (
+        json.loads(text)
+        if path.endswith(".json")
+        else [json.loads(x) for x in text.splitlines() if x.strip()]
+    )
+    samples = []
+    for i, r in enumerate(records):
+        missing = {"image", "problem", "solution", *VISION_R1_COLUMNS} - set(r)
+        if missing:
+            raise ValueError(f"{path}: record {i + 1} lacks Vision-R1 fields {sorted(missing)}")
+        if not (10 if hard else 1) <= int(r["num_instances"]) <= 30:
+            continue
+        samples.append(
+            {
+                "image": os.path.abspath(os.path.join(image_root, r["image"])),
+                "problem": qwen_problem(r["problem"]),
+                "solution": r["solution"] if isinstance(r["solution"], str) else json.dumps(r["solution"]),
+                **{c: r[c] for c in VISION_R1_COLUMNS},
+                "image_size": [int(r["width"]), int(r["height"])],
+                "task": "detection",
+                "source": f"{path} record {i + 1}",
+            }
+        )
+    skipped = SkippedImages()
+    return SampleDataset(filter_samples(samples, check, skipped, path), os.path.basename(path), skipped)
 
 
 def load_coco_detection(

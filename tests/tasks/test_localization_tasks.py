@@ -62,6 +62,29 @@ QWEN_CASES = [
 ]
 
 
+def test_vision_r1_records_file_loads_like_the_folder(data, tmp_path):
+    folder = load_task_samples(os.path.join(data, "Detection", "Vision-R1-Data"))
+    griffon = "Can you point out circle in the image and provide the coordinates of its location?"
+    records = [
+        {
+            "image": os.path.basename(s["image"]),
+            "problem": griffon,
+            **{k: s[k] for k in ("solution", "width", "height", "num_instances", "target_id_maps")},
+        }
+        for s in list(folder)[:3]
+    ]
+    path = tmp_path / "vision_r1_train.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    samples = list(
+        load_task_samples(str(path), task="detection", image_root=os.path.dirname(folder[0]["image"]))
+    )
+    assert len(samples) == 3 and all(os.path.isfile(s["image"]) for s in samples)
+    assert (
+        samples[0]["problem"] == "Locate every circle in the image and output the coordinates in JSON format."
+    )
+    assert [s["solution"] for s in samples] == [s["solution"] for s in list(folder)[:3]]
+
+
 @pytest.mark.parametrize("griffon, qwen", QWEN_CASES)
 def test_vision_r1_problem_rewrite(griffon, qwen):
     assert qwen_problem(griffon) == qwen
