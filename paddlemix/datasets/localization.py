@@ -12,22 +12,19 @@
 
 Vision-R1's loader keeps 1 <= num_instances <= 30 and rewrites the Griffon problems for Qwen as Vision-R1's
 `make_conversation_image` does (it then sorted by num_instances; the HF Trainer's random sampler undid that,
-and so do we). VLM-R1 samples with several images are dropped with a warning: the trainer and evals feed
-one image per prompt (VLM-R1's own multi-image path is broken: #317, #342).
+and so do we). A VLM-R1 sample with several images keeps them in `images` and is trained on with all of
+them in one prompt (VLM-R1's own multi-image path is broken: #317, #342).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.hf_dir import read_hf_dir
 from paddlemix.datasets.images import SkippedImages, filter_samples
 from paddlemix.datasets.r1v import HFImageDataset, default_cache_dir
-
-logger = logging.getLogger(__name__)
 
 VISION_R1_COLUMNS = ("width", "height", "num_instances", "target_id_maps")
 # Vision-R1 visionr1_qwen.py make_conversation_image (qwen_enable): Griffon wording -> Qwen wording.
@@ -186,34 +183,32 @@ def _strip_answer_tags(text: str) -> str:
 def load_vlm_r1_jsonl(path: str, image_root: str | None = None, check: str = "exists", **_) -> SampleDataset:
     """A VLM-R1 OVD jsonl as ovd samples: problem = human value minus <image>, solution = "<answer> ... </answer>".
 
-    Images are relative to `image_root` (default: the jsonl's folder). Multi-image records are dropped with a
-    warning naming how many.
+    Images are relative to `image_root` (default: the jsonl's folder). A record with several images keeps them
+    all in `images`, shown in order before the text (VLM-R1's layout); its boxes are taken to be in the last
+    one, which is `image` (the frame the rewards map from). A missing image drops the sample.
     """
     root = image_root if image_root is not None else os.path.dirname(os.path.abspath(path))
-    samples, multi = [], 0
+    samples = []
     with open(path, encoding="utf-8") as f:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
                 continue
             record = json.loads(line)
             images = record["image"] if isinstance(record["image"], list) else [record["image"]]
-            if len(images) != 1:
-                multi += 1
-                continue
+            paths = [os.path.abspath(os.path.join(root, p)) for p in images]
             turns = record["conversations"]
-            samples.append(
-                {
-                    "image": os.path.abspath(os.path.join(root, images[0])),
-                    "problem": turns[0]["value"].replace("<image>", "").strip(),
-                    "solution": f"<answer> {_strip_answer_tags(turns[1]['value'])} </answer>",
-                    "accu_reward_method": record.get("accu_reward_method"),
-                    "task": "ovd",
-                    "source": f"{path}:{line_no}",
-                    "record": record,
-                }
-            )
-    if multi:
-        logger.warning("%s: dropped %d multi-image samples (one image per prompt is supported)", path, multi)
+            sample = {
+                "image": paths[-1],
+                "problem": turns[0]["value"].replace("<image>", "").strip(),
+                "solution": f"<answer> {_strip_answer_tags(turns[1]['value'])} </answer>",
+                "accu_reward_method": record.get("accu_reward_method"),
+                "task": "ovd",
+                "source": f"{path}:{line_no}",
+                "record": record,
+            }
+            if len(paths) > 1:
+                sample["images"] = paths
+            samples.append(sample)
     skipped = SkippedImages()
     return SampleDataset(filter_samples(samples, check, skipped, path), os.path.basename(path), skipped)
 

@@ -1,7 +1,7 @@
 """Open-vocabulary detection (VLM-R1): find the named objects, or answer "None" when none is there.
 
 - data: VLM-R1's jsonl (`id`, `image`, `conversations`, per-sample `accu_reward_method`); pass `task: ovd`,
-  since REC reads .jsonl too. Two-image records are dropped with a warning (one image per prompt);
+  since REC reads .jsonl too. A record with several images shows them all, in order (boxes in the last);
 - prompt: VLM-R1's odLength template (think, then answer), around the problem written in the data;
 - rewards: `od_length` (accuracy, VLM-R1's OVD recipe), `think_format` (format, VLM-R1's `format`);
   `od_ap`, `od_ap50`, `det_weighted_sum` and `ovd_accuracy` (the sample's own `accu_reward_method`) also apply;

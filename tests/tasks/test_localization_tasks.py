@@ -105,7 +105,10 @@ def test_ovd_samples_are_vlm_r1_records(data):
     samples = list(
         load_task_samples(os.path.join(data, "OVD", "ovd_train.jsonl"), task="ovd", image_root=None)
     )
-    assert len(samples) == 14  # two of the 16 records have two images and are dropped
+    assert len(samples) == 16
+    # every 8th record has two images: both kept, in order; the boxes are in the last (`image`)
+    assert [len(s.get("images", [s["image"]])) for s in samples].count(2) == 2
+    assert all(s["image"] == s["images"][-1] for s in samples if "images" in s)
     for s in samples:
         assert s["solution"].startswith("<answer> ") and s["accu_reward_method"] == "odLength"
         assert "<image>" not in s["problem"] and prompt_text(s).endswith(s["problem"])

@@ -99,7 +99,8 @@ def reward_columns(group: Group, model_type: str, global_step: int | None = None
     """The per-completion columns a reward function receives for one group (and the step, when given)."""
     g = len(group.texts)
     sample = group.prompt.sample
-    grid = [int(v) for v in group.prompt.inputs["image_grid_thw"][0]]
+    # The image the answer's boxes are in: the only one, or the last of a multi-image prompt.
+    grid = [int(v) for v in group.prompt.inputs["image_grid_thw"][-1]]
     columns = {k: [v] * g for k, v in sample.items()}
     columns.update(
         image_size=[list(group.prompt.image_size)] * g, image_grid_thw=[grid] * g, model_type=[model_type] * g
