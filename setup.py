@@ -24,6 +24,8 @@ setup(
         "pyarrow",
         "tqdm",  # eval and training progress bars
         "visualdl",  # training scalars (--report_to visualdl, the seed's)
+        "scipy",  # Hungarian matching of boxes (Vision-R1's rewards)
+        "pycocotools",  # COCO bbox AP: VLM-R1's OVD rewards and the detection evals
     ],
     extras_require={
         "test": ["pytest", "matplotlib"],

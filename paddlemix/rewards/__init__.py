@@ -11,6 +11,11 @@ r"""Rule-based GRPO rewards, registered by name. Each wraps a metric of `paddlem
 | `math_accuracy`      | math_answer.py  | the `<answer>` equals the solution, as a string or by math-verify      |
 | `digit_share`        | shaping.py      | share of digit characters: a dense signal for tiny smoke-run models    |
 
+Detection and grounding (each file's docstring has the formulas and the seed each one follows):
+`vision_r1_dual_format`, `vision_r1_precision`, `vision_r1_recall` (detection.py, Vision-R1); `od_ap`,
+`od_ap50`, `od_length`, `det_weighted_sum`, `ovd_accuracy` (ovd.py, VLM-R1); `iou_squared`,
+`pr1_grounding_format`, `box_count` (grounding.py, Perception-R1).
+
 `accuracy` and `format` read each sample's `task` field (rec -> `rec_iou` / `rec_format`, counting and
 geometry -> `math_accuracy` / `think_format`); a task-specific reward returns None ("does not apply") for a
 sample of a task that does not use it. `build_rewards(["accuracy", "format"], [1.0, 1.0])` gives what
@@ -18,7 +23,16 @@ sample of a task that does not use it. `build_rewards(["accuracy", "format"], [1
 """
 
 # The reward modules are imported for their registrations.
-from paddlemix.rewards import dispatch, math_answer, rec, shaping, think_format  # noqa: F401
+from paddlemix.rewards import (  # noqa: F401
+    detection,
+    dispatch,
+    grounding,
+    math_answer,
+    ovd,
+    rec,
+    shaping,
+    think_format,
+)
 from paddlemix.rewards.registry import build_rewards, get_reward, per_sample, register_reward, reward_names
 from paddlemix.rewards.runner import compute_rewards
 

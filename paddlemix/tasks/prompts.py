@@ -14,9 +14,14 @@ from __future__ import annotations
 from paddlemix.tasks.registry import get_task, task_of
 
 
-def build_messages(text: str) -> list[dict]:
-    """One user turn holding one image and `text`: the message list every task sends."""
-    return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+def build_messages(text: str, n_images: int = 1) -> list[dict]:
+    """One user turn holding `n_images` images then `text` (VLM-R1's multi-image layout): what every task sends."""
+    return [
+        {
+            "role": "user",
+            "content": [*({"type": "image"} for _ in range(n_images)), {"type": "text", "text": text}],
+        }
+    ]
 
 
 def prompt_template(task: str, mode: str = "train") -> str:
@@ -42,5 +47,5 @@ def prompt_text(sample: dict, mode: str = "train") -> str:
 
 
 def sample_messages(sample: dict, mode: str = "train") -> list[dict]:
-    """The chat messages for a sample: `build_messages(prompt_text(sample, mode))`."""
-    return build_messages(prompt_text(sample, mode))
+    """The chat messages for a sample: its prompt text after its images (`images` if several, else `image`)."""
+    return build_messages(prompt_text(sample, mode), len(sample.get("images") or [None]))

@@ -72,7 +72,7 @@ class Prompt:
 
     sample: dict
     inputs: dict  # numpy: input_ids (1, S), attention_mask (1, S), pixel_values (patches, dim), image_grid_thw (k, 3)
-    image_size: tuple[int, int]  # (w, h) of the original image
+    image_size: tuple[int, int]  # (w, h) of the original image (the last one of a multi-image sample)
 
     def tensors(self) -> dict:
         """The inputs as paddle tensors (made on the main thread, not the loader's)."""
@@ -170,14 +170,17 @@ class PromptEncoder:
 
     def encode(self, sample: dict) -> Prompt | Drop:
         """The encoded prompt of `sample`, or why it cannot be used (counted when the loader hands it out)."""
-        image = load_sample_image(sample, self.skipped)
-        if image is None:
+        # A multi-image sample lists `images`; its boxes, and so `image_size`, are those of the last one.
+        paths = sample.get("images") or [sample.get("image")]
+        images = [load_sample_image({**sample, "image": path}, self.skipped) for path in paths]
+        if any(image is None for image in images):
             return Drop("bad_image", sample, f"image {sample.get('image')} is missing or corrupt")
+        image = images[-1]
         text = self.processor.apply_chat_template(
             sample_messages(sample, "train"), add_generation_prompt=True
         )
         try:
-            inputs = self.processor(text=[text], images=[image], return_tensors="np")
+            inputs = self.processor(text=[text], images=images, return_tensors="np")
         except ValueError as e:
             return Drop("bad_image", sample, f"image {sample.get('image')} is unusable ({e})")
         length = inputs["input_ids"].shape[1]

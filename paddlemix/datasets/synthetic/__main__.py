@@ -1,6 +1,7 @@
 """Write synthetic datasets in the seed's layout, and optionally the prepacked tarballs.
 
 python -m paddlemix.datasets.synthetic --task counting --out DIR --n 64 --seed 0
+python -m paddlemix.datasets.synthetic --task detection|ovd|grounding --out DIR   # see localization.py
 python -m paddlemix.datasets.synthetic --task all --out DIR --tar    # also DIR/REC.tar, Counting.tar, GEO.tar
 """
 
@@ -11,8 +12,11 @@ import os
 
 from paddlemix.datasets.hf_dir import LAYOUTS as HF_LAYOUTS
 from paddlemix.datasets.layout import LAYOUTS
+from paddlemix.datasets.synthetic.localization import LOCALIZATION_WRITERS
 from paddlemix.datasets.synthetic.writers import WRITERS, write_tarball
 from paddlemix.errors import UserError, run_main
+
+ALL_WRITERS = {**WRITERS, **LOCALIZATION_WRITERS}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m paddlemix.datasets.synthetic", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--task", choices=[*WRITERS, "all"], required=True)
+    parser.add_argument("--task", choices=[*ALL_WRITERS, "all"], required=True)
     parser.add_argument(
         "--out", required=True, help="folder that receives REC/, Counting/, GEO/ (like data/)"
     )
@@ -46,11 +50,11 @@ def main(argv: list[str] | None = None) -> None:
 def write_tasks(args: argparse.Namespace) -> None:
     """Write each requested task under args.out (and its tarball with --tar)."""
     n_eval = args.n_eval if args.n_eval is not None else max(1, args.n // 4)
-    for task in WRITERS if args.task == "all" else [args.task]:
+    for task in ALL_WRITERS if args.task == "all" else [args.task]:
         kwargs = {} if task == "rec" else {"layout": args.hf_layout}
-        root = WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
+        root = ALL_WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
         print(f"wrote {task}: {root}")
-        if args.tar:
+        if args.tar and task in LAYOUTS:
             tar_path = write_tarball(root, os.path.join(args.out, LAYOUTS[task].archive))
             print(f"packed {tar_path}")
 

@@ -95,21 +95,27 @@ def generate_group(
     )
 
 
-def reward_columns(group: Group, model_type: str) -> dict[str, list]:
-    """The per-completion columns a reward function receives for one group."""
+def reward_columns(group: Group, model_type: str, global_step: int | None = None) -> dict[str, list]:
+    """The per-completion columns a reward function receives for one group (and the step, when given)."""
     g = len(group.texts)
     sample = group.prompt.sample
-    grid = [int(v) for v in group.prompt.inputs["image_grid_thw"][0]]
+    # The image the answer's boxes are in: the only one, or the last of a multi-image prompt.
+    grid = [int(v) for v in group.prompt.inputs["image_grid_thw"][-1]]
     columns = {k: [v] * g for k, v in sample.items()}
     columns.update(
         image_size=[list(group.prompt.image_size)] * g, image_grid_thw=[grid] * g, model_type=[model_type] * g
     )
+    if global_step is not None:
+        columns["global_step"] = [global_step] * g  # Vision-R1's staged rewards read it
     return columns
 
 
-def score_group(group: Group, funcs: dict, weights: list[float], model_type: str) -> None:
+def score_group(
+    group: Group, funcs: dict, weights: list[float], model_type: str, global_step: int | None = None
+) -> None:
     """Fill `group.rewards`, `per_func` and `reward_errors` (a failing reward scores 0 and is counted)."""
-    total, per_func, errors = compute_rewards(funcs, weights, group.texts, reward_columns(group, model_type))
+    columns = reward_columns(group, model_type, global_step)
+    total, per_func, errors = compute_rewards(funcs, weights, group.texts, columns)
     group.rewards, group.per_func, group.reward_errors = total, per_func, errors
 
 

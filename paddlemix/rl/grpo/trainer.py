@@ -197,7 +197,9 @@ class GRPOTrainer:
 
         start = time.perf_counter()
         for group in groups:
-            score_group(group, self.reward_funcs, self.reward_weights, self.model.config.model_type)
+            score_group(
+                group, self.reward_funcs, self.reward_weights, self.model.config.model_type, self.global_step
+            )
         timings["time/rewards"] = time.perf_counter() - start
 
         names = list(self.reward_funcs)
