@@ -20,10 +20,14 @@ setup(
         "pyarrow",
         "tqdm",  # eval and training progress bars
         "visualdl",  # training scalars (--report_to visualdl, the seed's)
+        "rapidfuzz",  # OCR edit distance: C, bit-parallel; fast on page-length text
+        "scipy",  # Hungarian matching (Affordance-R1's accuracy reward)
     ],
     extras_require={
         "test": ["pytest", "matplotlib"],
         "quickstart": ["matplotlib"],  # reward_curve.png
         "reference": ["torch", "transformers>=4.50"],
+        "ocr": ["jieba", "nltk"],  # Perception-R1's CJK tokens and BLEU / METEOR (METEOR also needs WordNet data)
+        "affordance": ["gensim"],  # the seed's word2vec recognition term, with a vectors file of your own
     },
 )

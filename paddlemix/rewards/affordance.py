@@ -1,0 +1,143 @@
+r"""Affordance-R1's reward, one registered reward per term of its sum (`metrics.affordance` has the math).
+
+| name              | range | term                                                                         |
+|-------------------|-------|------------------------------------------------------------------------------|
+| `aff_format`      | 0..4  | think / rethink / answer fullmatch + mean per-item field score              |
+| `aff_accuracy`    | 0..3  | Hungarian matching: IoU > 0.65, mean L1 < 10 px, point < 30 px and in its box |
+| `aff_non_repeat`  | 0/1   | no two repeated "."-sentences                                                |
+| `aff_box_num`     | 0/1   | as many answer items as ground-truth objects                                 |
+| `aff_recognition` | 0..1  | mean over answer items of similarity(item affordance, `aff_name`) > 0.8       |
+
+With all five at weight 1.0 the sum is the seed's reward (0..10), except for `aff_recognition`: the seed
+passes the whole list of predicted affordances to word2vec and so only ever paid a one-item answer; here each
+item is scored and the scores are averaged. Its similarity backend is the lexical fallback of
+`metrics.word_similarity` unless the environment variable `PADDLEMIX_AFF_WORD2VEC` names a word2vec file
+(then gensim loads it once); `recognition_reward(backend)` builds the reward around any other backend.
+
+Fields: `solution`, the ground-truth objects (the seed's JSON string `[{"bbox_2d": [...], "point_2d":
+[...]}, ...]` or a list); `aff_name` (recognition); `coord_frame`, the frame the model answers in:
+"fixed840" (default: the image was resized to 840x840, the seed's setup) or a `metrics.boxes` frame, with
+`image_size` (w, h) and `image_grid_thw` / `input_size` to map the answer into the 840 frame of the ground
+truth. A sample whose `task` field names another task gets None (the rewards do not apply to it).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from paddlemix.metrics.affordance import (
+    AFF_FRAME,
+    accuracy_score,
+    answer_items,
+    box_count_score,
+    format_score,
+    items_to_aff_frame,
+    non_repeat_score,
+    solution_items,
+)
+from paddlemix.metrics.boxes import resolve_input_size
+from paddlemix.metrics.word_similarity import WordSimilarity, similarity_backend
+from paddlemix.rewards.registry import RewardFn, per_sample, register_reward
+
+TASK = "affordance"
+RECOGNITION_THRESHOLD = 0.8
+VECTORS_ENV = "PADDLEMIX_AFF_WORD2VEC"
+
+
+def _applies(task) -> bool:
+    """Whether a sample with this `task` field is an affordance sample (no field: yes)."""
+    return task is None or task == TASK
+
+
+def _gt_items(solution) -> list:
+    """The sample's ground-truth objects; a clear error for a solution that is not a list of objects."""
+    items = solution_items(solution)
+    if items is None:
+        raise ValueError(f"an affordance solution is a JSON list of objects, got {str(solution)[:200]!r}")
+    return items
+
+
+@register_reward("aff_format")
+@per_sample
+def aff_format(completion: str, task=None, **_) -> float | None:
+    """0..4: the three-stage fullmatch (1) plus the mean per-item score of bbox_2d, point_2d, affordance."""
+    return format_score(completion) if _applies(task) else None
+
+
+@register_reward("aff_accuracy")
+@per_sample
+def aff_accuracy(
+    completion: str,
+    solution,
+    task=None,
+    coord_frame=AFF_FRAME,
+    image_size=None,
+    image_grid_thw=None,
+    input_size=None,
+    **_,
+) -> float | None:
+    """0..3: Affordance-R1's Hungarian box/point accuracy, the answer mapped into the 840 frame first."""
+    if not _applies(task):
+        return None
+    gt = _gt_items(solution)
+    pred = answer_items(completion)
+    if pred is not None:
+        pred = items_to_aff_frame(
+            pred, coord_frame, image_size, resolve_input_size(input_size, image_grid_thw)
+        )
+    return accuracy_score(pred, gt)
+
+
+@register_reward("aff_non_repeat")
+@per_sample
+def aff_non_repeat(completion: str, task=None, **_) -> float | None:
+    """1.0 unless the completion repeats two of its "."-separated sentences."""
+    return non_repeat_score(completion) if _applies(task) else None
+
+
+@register_reward("aff_box_num")
+@per_sample
+def aff_box_num(completion: str, solution, task=None, **_) -> float | None:
+    """1.0 when the answer has as many items as the ground truth has objects."""
+    if not _applies(task):
+        return None
+    return box_count_score(answer_items(completion), _gt_items(solution))
+
+
+def recognition_score(completion: str, aff_name: str, backend: WordSimilarity) -> float:
+    """Mean over answer items of similarity(item["affordance"], aff_name) > 0.8; 0.0 without items."""
+    items = answer_items(completion)
+    if not items:
+        return 0.0
+    hits = 0
+    for item in items:
+        word = item.get("affordance") if isinstance(item, dict) else None
+        if isinstance(word, str) and backend.similarity(word, aff_name) > RECOGNITION_THRESHOLD:
+            hits += 1
+    return hits / len(items)
+
+
+def recognition_reward(backend: WordSimilarity) -> RewardFn:
+    """The `aff_recognition` reward around a given similarity backend (register it under your own name)."""
+
+    @per_sample
+    def aff_recognition(completion: str, aff_name=None, task=None, **_) -> float | None:
+        """0..1: the share of answer items whose affordance matches the sample's `aff_name`."""
+        if not _applies(task) or aff_name is None:
+            return None
+        return recognition_score(completion, str(aff_name), backend)
+
+    return aff_recognition
+
+
+@functools.lru_cache(maxsize=1)
+def default_backend() -> WordSimilarity:
+    """word2vec from $PADDLEMIX_AFF_WORD2VEC when set (loaded once), else the lexical fallback."""
+    return similarity_backend(os.environ.get(VECTORS_ENV) or None)
+
+
+@register_reward("aff_recognition")
+def aff_recognition(completions: list[str], **columns) -> list[float | None]:
+    """0..1: the share of answer items whose affordance matches `aff_name` (backend: `default_backend`)."""
+    return recognition_reward(default_backend())(completions, **columns)
