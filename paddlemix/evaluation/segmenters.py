@@ -59,14 +59,18 @@ class BoxMaskSegmenter:
     comparable = False
 
     def segment(self, image, boxes, points=()) -> np.ndarray:
-        """The union of the boxes [x1, y1, x2, y2) clipped to the image (points are ignored)."""
+        """The union of the boxes clipped to the image (points are ignored).
+
+        A box [x1, y1, x2, y2] covers pixels x1..x2 and y1..y2 inclusive, the +1 convention of Affordance-R1's
+        box IoU and of its ground-truth boxes.
+        """
         width, height = image.size
         mask = np.zeros((height, width), dtype=bool)
         for box in boxes:
             x1, y1, x2, y2 = (int(round(float(v))) for v in box)
-            x1, x2 = sorted((min(max(x1, 0), width), min(max(x2, 0), width)))
-            y1, y2 = sorted((min(max(y1, 0), height), min(max(y2, 0), height)))
-            mask[y1:y2, x1:x2] = True
+            x1, x2 = sorted((x1, x2))
+            y1, y2 = sorted((y1, y2))
+            mask[max(y1, 0) : max(y2 + 1, 0), max(x1, 0) : max(x2 + 1, 0)] = True
         return mask
 
     def close(self) -> None:

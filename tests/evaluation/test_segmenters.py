@@ -21,7 +21,7 @@ def test_box_mask_is_the_union_of_clipped_boxes():
     image = Image.new("RGB", (10, 8))
     mask = BoxMaskSegmenter().segment(image, [[1, 1, 3, 4], [8, 6, 20, 20]], [[2, 2], [9, 7]])
     assert mask.shape == (8, 10) and mask.dtype == bool
-    assert mask.sum() == 2 * 3 + 2 * 2  # [1,3)x[1,4) and [8,10)x[6,8)
+    assert mask.sum() == 3 * 4 + 2 * 2  # x 1..3, y 1..4 inclusive; x 8..9, y 6..7 after clipping
     assert not BoxMaskSegmenter.comparable
 
 

@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--task", choices=[*WRITERS, "all"], required=True)
     parser.add_argument(
-        "--out", required=True, help="folder that receives REC/, Counting/, GEO/ (like data/)"
+        "--out",
+        required=True,
+        help="folder that receives REC/, Counting/, GEO/, OCR/, Affordance/ (like data/)",
     )
     parser.add_argument("--n", type=int, default=64, help="training samples per task")
     parser.add_argument(
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
         root = WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
         print(f"wrote {task}: {root}")
         if args.tar:
-            tar_path = write_tarball(root, os.path.join(args.out, LAYOUTS[task].archive))
+            archive = LAYOUTS[task].archive if task in LAYOUTS else f"{os.path.basename(root)}.tar"
+            tar_path = write_tarball(root, os.path.join(args.out, archive))
             print(f"packed {tar_path}")
 
 
