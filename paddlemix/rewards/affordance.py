@@ -15,10 +15,10 @@ item is scored and the scores are averaged. Its similarity backend is the lexica
 (then gensim loads it once); `recognition_reward(backend)` builds the reward around any other backend.
 
 Fields: `solution`, the ground-truth objects (the seed's JSON string `[{"bbox_2d": [...], "point_2d":
-[...]}, ...]` or a list); `aff_name` (recognition); `coord_frame`, the frame the model answers in:
-"fixed840" (default: the image was resized to 840x840, the seed's setup) or a `metrics.boxes` frame, with
-`image_size` (w, h) and `image_grid_thw` / `input_size` to map the answer into the 840 frame of the ground
-truth. A sample whose `task` field names another task gets None (the rewards do not apply to it).
+[...]}, ...]` or a list, in the 840x840 frame); `aff_name` (recognition); the frame the model answers
+in, `coord_frame` ("fixed840" or a `metrics.boxes` frame) or else `model_type` (the trainer passes it), with
+`image_size` (w, h) and `image_grid_thw` / `input_size` to map the answer into the 840 frame (`answer_frame`).
+A sample whose `task` does not use a reward gets None from it.
 """
 
 from __future__ import annotations
@@ -36,18 +36,13 @@ from paddlemix.metrics.affordance import (
     non_repeat_score,
     solution_items,
 )
-from paddlemix.metrics.boxes import resolve_input_size
+from paddlemix.metrics.boxes import frame_for_model, resolve_input_size
 from paddlemix.metrics.word_similarity import WordSimilarity, similarity_backend
+from paddlemix.rewards.dispatch import applies
 from paddlemix.rewards.registry import RewardFn, per_sample, register_reward
 
-TASK = "affordance"
 RECOGNITION_THRESHOLD = 0.8
 VECTORS_ENV = "PADDLEMIX_AFF_WORD2VEC"
-
-
-def _applies(task) -> bool:
-    """Whether a sample with this `task` field is an affordance sample (no field: yes)."""
-    return task is None or task == TASK
 
 
 def _gt_items(solution) -> list:
@@ -58,11 +53,22 @@ def _gt_items(solution) -> list:
     return items
 
 
+def answer_frame(coord_frame=None, model_type=None) -> str:
+    """The frame a completion's coordinates are in: `coord_frame`, else the model type's, else the 840 frame.
+
+    With the seed's 840x840 images a Qwen2.5-VL model answers in input pixels that are the 840 frame already,
+    so the mapping is the identity there; on any other image size it is what makes the answer comparable.
+    """
+    if coord_frame is not None:
+        return coord_frame
+    return frame_for_model(model_type).value if model_type is not None else AFF_FRAME
+
+
 @register_reward("aff_format")
 @per_sample
 def aff_format(completion: str, task=None, **_) -> float | None:
     """0..4: the three-stage fullmatch (1) plus the mean per-item score of bbox_2d, point_2d, affordance."""
-    return format_score(completion) if _applies(task) else None
+    return format_score(completion) if applies("aff_format", task) else None
 
 
 @register_reward("aff_accuracy")
@@ -71,21 +77,21 @@ def aff_accuracy(
     completion: str,
     solution,
     task=None,
-    coord_frame=AFF_FRAME,
+    coord_frame=None,
+    model_type=None,
     image_size=None,
     image_grid_thw=None,
     input_size=None,
     **_,
 ) -> float | None:
     """0..3: Affordance-R1's Hungarian box/point accuracy, the answer mapped into the 840 frame first."""
-    if not _applies(task):
+    if not applies("aff_accuracy", task):
         return None
     gt = _gt_items(solution)
     pred = answer_items(completion)
     if pred is not None:
-        pred = items_to_aff_frame(
-            pred, coord_frame, image_size, resolve_input_size(input_size, image_grid_thw)
-        )
+        frame = answer_frame(coord_frame, model_type)
+        pred = items_to_aff_frame(pred, frame, image_size, resolve_input_size(input_size, image_grid_thw))
     return accuracy_score(pred, gt)
 
 
@@ -93,14 +99,14 @@ def aff_accuracy(
 @per_sample
 def aff_non_repeat(completion: str, task=None, **_) -> float | None:
     """1.0 unless the completion repeats two of its "."-separated sentences."""
-    return non_repeat_score(completion) if _applies(task) else None
+    return non_repeat_score(completion) if applies("aff_non_repeat", task) else None
 
 
 @register_reward("aff_box_num")
 @per_sample
 def aff_box_num(completion: str, solution, task=None, **_) -> float | None:
     """1.0 when the answer has as many items as the ground truth has objects."""
-    if not _applies(task):
+    if not applies("aff_box_num", task):
         return None
     return box_count_score(answer_items(completion), _gt_items(solution))
 
@@ -124,7 +130,7 @@ def recognition_reward(backend: WordSimilarity) -> RewardFn:
     @per_sample
     def aff_recognition(completion: str, aff_name=None, task=None, **_) -> float | None:
         """0..1: the share of answer items whose affordance matches the sample's `aff_name`."""
-        if not _applies(task) or aff_name is None:
+        if not applies("aff_recognition", task) or aff_name is None:
             return None
         return recognition_score(completion, str(aff_name), backend)
 

@@ -30,10 +30,10 @@ def clean_registry(monkeypatch):
 
 
 def test_the_seed_tasks_are_registered():
-    assert list_tasks() == ["counting", "geometry", "rec"]
+    assert list_tasks() == ["affordance", "counting", "geometry", "ocr", "rec"]
     assert get_task("geoqa") is get_task("geometry")  # R1-V's name, an alias
-    with pytest.raises(ValueError, match="registered: counting, geometry, rec"):
-        get_task("ocr")
+    with pytest.raises(ValueError, match="registered: affordance, counting, geometry, ocr, rec"):
+        get_task("detection")
 
 
 def test_each_task_maps_the_seed_reward_names():
@@ -61,12 +61,12 @@ def test_resolve_task(path, task, expected):
 
 
 def test_a_folder_no_name_decides_lists_the_candidates():
-    with pytest.raises(ValueError, match=r"could be counting, geometry .*pass --task"):
+    with pytest.raises(ValueError, match=r"could be affordance, counting, geometry, ocr .*pass --task"):
         resolve_task("data/my_set")
 
 
 def test_a_name_matching_two_tasks_is_ambiguous():
-    with pytest.raises(ValueError, match="could be counting, geometry"):
+    with pytest.raises(ValueError, match="could be counting, geometry "):
         resolve_task("data/geo_counting")
 
 
