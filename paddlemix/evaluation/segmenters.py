@@ -27,6 +27,8 @@ from typing import Protocol
 
 import numpy as np
 
+from paddlemix.errors import UserError
+
 SAM2_MODEL = "facebook/sam2-hiera-large"
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sam2_worker.py")
 REPLY_PREFIX = "SAM2WORKER "  # worker replies start with this; anything else on its stdout is library noise
@@ -48,8 +50,11 @@ class Segmenter(Protocol):
         ...
 
 
-class SegmenterUnavailable(RuntimeError):
+class SegmenterUnavailable(UserError, RuntimeError):
     """The segmenter cannot run here (SAM2 not installed, worker failed to start)."""
+
+    def __init__(self, what: str):
+        super().__init__(what, fix=None)
 
 
 class BoxMaskSegmenter:
