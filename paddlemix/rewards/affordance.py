@@ -7,6 +7,7 @@ r"""Affordance-R1's reward, one registered reward per term of its sum (`metrics.
 | `aff_non_repeat`  | 0/1   | no two repeated "."-sentences                                                |
 | `aff_box_num`     | 0/1   | as many answer items as ground-truth objects                                 |
 | `aff_recognition` | 0..1  | mean over answer items of similarity(item affordance, `aff_name`) > 0.8       |
+| `aff_syntax_share`| 0..1  | shaping for smoke runs, not the seed's: share of tag / JSON / digit characters |
 
 With all five at weight 1.0 the sum is the seed's reward (0..10), except for `aff_recognition`: the seed
 passes the whole list of predicted affordances to word2vec and so only ever paid a one-item answer; here each
@@ -147,3 +148,20 @@ def default_backend() -> WordSimilarity:
 def aff_recognition(completions: list[str], **columns) -> list[float | None]:
     """0..1: the share of answer items whose affordance matches `aff_name` (backend: `default_backend`)."""
     return recognition_reward(default_backend())(completions, **columns)
+
+
+_SYNTAX_CHARS = frozenset('<>/[]{}":,0123456789')
+
+
+@register_reward("aff_syntax_share")
+@per_sample
+def aff_syntax_share(completion: str, task=None, **_) -> float | None:
+    """Share of the completion's characters that the answer format is made of (tags, JSON, digits).
+
+    A dense shaping signal for tiny random smoke-run models, like `digit_share` for counting: the five terms
+    of the seed's sum are all but constant for a model that never writes a tag. Not part of the seed's reward.
+    """
+    if not applies("aff_syntax_share", task):
+        return None
+    text = completion.strip()
+    return sum(c in _SYNTAX_CHARS for c in text) / len(text) if text else 0.0

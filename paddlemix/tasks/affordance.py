@@ -81,7 +81,7 @@ AFFORDANCE = register_task(
             "eval": PromptTemplate(AFF_PROMPT, field="question"),
         },
         rewards={"accuracy": "aff_accuracy", "format": "aff_format"},
-        other_rewards=("aff_non_repeat", "aff_box_num", "aff_recognition"),
+        other_rewards=("aff_non_repeat", "aff_box_num", "aff_recognition", "aff_syntax_share"),
         scorers={"fixed": p50_correct},
         dataset_metrics={name: mask_metric(key) for name, key in MASK_METRICS.items()},
         formats=(

@@ -15,6 +15,7 @@ BUILTIN = [
     "aff_format",
     "aff_non_repeat",
     "aff_recognition",
+    "aff_syntax_share",
     "digit_share",
     "format",
     "math_accuracy",
