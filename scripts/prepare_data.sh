@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Unpack the seed's prepacked archives REC.tar, Counting.tar and GEO.tar into data/, then check the layout:
+# Unpack the seed's prepacked archives REC.tar, Counting.tar and GEO.tar (and OCR.tar, Affordance.tar, packed by
+# `python -m paddlemix.datasets.synthetic --task ocr|affordance --tar` or by you) into data/, then check the layout:
 # every annotation's image exists, sample counts per split, and what is missing with where to get it.
 #
 #   bash scripts/prepare_data.sh [DOWNLOAD_DIR]
@@ -16,7 +17,7 @@ DATA_DIR=${DATA_DIR:-$REPO/data}
 PYTHON=${PYTHON:-python}
 
 mkdir -p "$DATA_DIR"
-for name in REC Counting GEO; do
+for name in REC Counting GEO OCR Affordance; do
   archive="$DOWNLOAD_DIR/$name.tar"
   if [ ! -f "$archive" ]; then
     echo "not found: $archive (skipped)"
