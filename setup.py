@@ -24,7 +24,8 @@ setup(
         "pyarrow",
         "tqdm",  # eval and training progress bars
         "visualdl",  # training scalars (--report_to visualdl, the seed's)
-        "scipy",  # Hungarian matching of boxes (Vision-R1's rewards)
+        "rapidfuzz",  # OCR edit distance: C, bit-parallel; fast on page-length text
+        "scipy",  # Hungarian matching: Vision-R1's box rewards, Affordance-R1's accuracy reward
         "pycocotools",  # COCO bbox AP: VLM-R1's OVD rewards and the detection evals
     ],
     extras_require={
@@ -32,5 +33,7 @@ setup(
         "quickstart": ["matplotlib"],  # reward_curve.png
         "reference": ["torch", "transformers>=4.50"],
         "modelscope": ["modelscope"],  # PADDLEMIX_HUB=modelscope downloads hub IDs from ModelScope
+        "ocr": ["jieba", "nltk"],  # Perception-R1's CJK tokens and BLEU / METEOR (METEOR also needs WordNet data)
+        "affordance": ["gensim"],  # the seed's word2vec recognition term, with a vectors file of your own
     },
 )

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Unpack the seed's prepacked archives REC.tar, Counting.tar and GEO.tar into data/, then check the layout:
+# Unpack the seed's prepacked archives REC.tar, Counting.tar and GEO.tar (and OCR.tar, Affordance.tar, packed by
+# `python -m paddlemix.datasets.synthetic --task ocr|affordance --tar` or by you) into data/, then check the layout:
 # every annotation's image exists, sample counts per split, and what is missing with where to get it.
 #
 #   bash scripts/prepare_data.sh [DOWNLOAD_DIR]
@@ -22,7 +23,7 @@ PYTHON=${PYTHON:-python}
 
 [ -d "$DOWNLOAD_DIR" ] || die "$DOWNLOAD_DIR: no such folder (usage: prepare_data.sh [DOWNLOAD_DIR])"
 mkdir -p "$DATA_DIR" || die "$DATA_DIR: cannot create it (set DATA_DIR to a writable folder)"
-for name in REC Counting GEO; do
+for name in REC Counting GEO OCR Affordance; do
   archive="$DOWNLOAD_DIR/$name.tar"
   if [ ! -f "$archive" ]; then
     echo "not found: $archive (skipped)"

@@ -4,6 +4,9 @@
   `runner.py`, which drives the concerns split beside it: `config.py` (settings), `model_loading.py`,
   `generation.py` (one batch through the model), `partial.py` (resuming), `scoring.py` (through the task),
   `results.py` (the results file).
+- `ocr.py` / `affordance.py`: `eval/evaluate_ocr.py` and `eval/evaluate_affordance.py` (`eval_aff_r1.sh`), on the
+  same runner; the affordance masks come from `segmenters.py` (SAM2 out of process via `sam2_worker.py`, or
+  the box stand-in).
 - `python -m paddlemix.evaluation.rescore RESULTS.json [--metric fixed|r1v|seed]` recomputes a results file's
   accuracy with no model (so does `eval/test_*.py --rescore`).
 """

@@ -10,6 +10,13 @@ r"""Rule-based GRPO rewards, registered by name. Each wraps a metric of `paddlem
 | `rec_iou_continuous` | rec.py          | the IoU itself (VLM-R1's current reward)                               |
 | `math_accuracy`      | math_answer.py  | the `<answer>` equals the solution, as a string or by math-verify      |
 | `digit_share`        | shaping.py      | share of digit characters: a dense signal for tiny smoke-run models    |
+| `ocr_edit_distance`  | ocr.py          | 1 - normalised character edit distance (our design; PR1 unreleased)    |
+| `ocr_f1`             | ocr.py          | F1 of token sets (our design; PR1 unreleased)                          |
+| `aff_format`         | affordance.py   | Affordance-R1: think / rethink / answer and per-item fields (0..4)     |
+| `aff_accuracy`       | affordance.py   | Affordance-R1: Hungarian box / point matching (0..3)                   |
+| `aff_non_repeat`     | affordance.py   | Affordance-R1: no repeated sentences (0/1)                             |
+| `aff_box_num`        | affordance.py   | Affordance-R1: as many items as ground-truth objects (0/1)             |
+| `aff_recognition`    | affordance.py   | Affordance-R1: affordance word matches, per item (0..1)                |
 
 Detection and grounding (each file's docstring has the formulas and the seed each one follows):
 `vision_r1_dual_format`, `vision_r1_precision`, `vision_r1_recall` (detection.py, Vision-R1); `od_ap`,
@@ -24,10 +31,12 @@ sample of a task that does not use it. `build_rewards(["accuracy", "format"], [1
 
 # The reward modules are imported for their registrations.
 from paddlemix.rewards import (  # noqa: F401
+    affordance,
     detection,
     dispatch,
     grounding,
     math_answer,
+    ocr,
     ovd,
     rec,
     shaping,

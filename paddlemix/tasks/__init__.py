@@ -2,7 +2,7 @@
 
     from paddlemix.tasks import get_task, list_tasks, load_task_samples, resolve_task, sample_messages
 
-    list_tasks()    # ["counting", "counting_boxes", "detection", "geometry", "grounding", "ovd", "rec"]
+    list_tasks()    # ["affordance", "counting", "counting_boxes", "detection", "geometry", "grounding", "ocr", "ovd", "rec"]
     task = get_task("geometry")                    # "geoqa" is an alias
     resolve_task("data/Counting/clevr_cogen_a_train")  # "counting": from the formats the tasks declare
     train = load_task_samples("configs/data/rec.yaml", image_root="data/REC")
@@ -13,7 +13,17 @@ and an import line below. See README "Add a reward or a task".
 """
 
 # The task modules are imported for their registrations.
-from paddlemix.tasks import counting, counting_boxes, detection, geometry, grounding, ovd, rec  # noqa: F401
+from paddlemix.tasks import (  # noqa: F401
+    affordance,
+    counting,
+    counting_boxes,
+    detection,
+    geometry,
+    grounding,
+    ocr,
+    ovd,
+    rec,
+)
 from paddlemix.tasks.loading import load_task_samples
 from paddlemix.tasks.prompts import build_messages, prompt_template, prompt_text, sample_messages
 from paddlemix.tasks.registry import (

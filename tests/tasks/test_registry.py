@@ -33,7 +33,7 @@ def test_the_seed_tasks_are_registered():
     assert {"counting", "geometry", "rec"} <= set(list_tasks()) and list_tasks() == sorted(list_tasks())
     assert get_task("geoqa") is get_task("geometry")  # R1-V's name, an alias
     with pytest.raises(ValueError, match=f"registered: {', '.join(list_tasks())}$"):
-        get_task("ocr")
+        get_task("segmentation")
 
 
 def test_each_task_maps_the_seed_reward_names():
@@ -61,12 +61,14 @@ def test_resolve_task(path, task, expected):
 
 
 def test_a_folder_no_name_decides_lists_the_candidates():
-    with pytest.raises(ValueError, match=r"could be counting, detection, geometry, grounding .*pass --task"):
+    with pytest.raises(
+        ValueError, match=r"could be affordance, counting, detection, geometry, grounding, ocr .*pass --task"
+    ):
         resolve_task("data/my_set")
 
 
 def test_a_name_matching_two_tasks_is_ambiguous():
-    with pytest.raises(ValueError, match="could be counting, geometry"):
+    with pytest.raises(ValueError, match="could be counting, geometry "):
         resolve_task("data/geo_counting")
 
 

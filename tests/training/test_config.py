@@ -30,13 +30,17 @@ def test_resolve_task(dataset, task, expected):
         (
             "data/Counting/x",
             "rec",
-            "the tasks that do: counting, detection, geometry, grounding",
+            "the tasks that do: affordance, counting, detection, geometry, grounding, ocr",
         ),  # rec needs a REC file
-        ("data/Counting/x", "ocr", "unknown task 'ocr'; registered: "),  # unknown task, the known ones listed
+        (
+            "data/Counting/x",
+            "segmentation",
+            "unknown task 'segmentation'; registered: ",
+        ),  # unknown task, the known ones listed
         (
             "data/Counting/x",
             None,
-            "it could be counting, detection, geometry, grounding",
+            "it could be affordance, counting, detection, geometry, grounding, ocr",
         ),  # a name that decides nothing
     ],
 )

@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--task", choices=[*ALL_WRITERS, "all"], required=True)
     parser.add_argument(
-        "--out", required=True, help="folder that receives REC/, Counting/, GEO/ (like data/)"
+        "--out",
+        required=True,
+        help="folder that receives REC/, Counting/, GEO/, OCR/, Affordance/ (like data/)",
     )
     parser.add_argument("--n", type=int, default=64, help="training samples per task")
     parser.add_argument(
@@ -54,8 +56,9 @@ def write_tasks(args: argparse.Namespace) -> None:
         kwargs = {} if task == "rec" else {"layout": args.hf_layout}
         root = ALL_WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
         print(f"wrote {task}: {root}")
-        if args.tar and task in LAYOUTS:
-            tar_path = write_tarball(root, os.path.join(args.out, LAYOUTS[task].archive))
+        if args.tar:
+            archive = LAYOUTS[task].archive if task in LAYOUTS else f"{os.path.basename(root)}.tar"
+            tar_path = write_tarball(root, os.path.join(args.out, archive))
             print(f"packed {tar_path}")
 
 

@@ -8,6 +8,8 @@ Each writer fills `out/<task folder>/` the way the matching archive unpacks unde
     Counting/superclevr_200/images/*.png, Counting/superclevr_test200_counting_problems.jsonl
     GEO/GEOQA_R1V_Train_8K/                                (Hugging Face dataset directory)
     GEO/Geo170K/images/test/*.png, GEO/geoqa_test_prompts.jsonl
+    OCR/ocr_train.json(l), OCR/eval/{en,cn}_page_ocr.json, OCR/images/*.png      (synthetic/ocr.py)
+    Affordance/reasonaff_train/, Affordance/reasonaff_test/ (HF dataset dirs)  (synthetic/affordance.py)
 
 Every sample is drawn from its own `random.Random(f"{seed}/{task}/{split}/{index}")`, so the output is
 the same on every machine for the same arguments, and sample i does not depend on how many were asked for.
@@ -23,6 +25,7 @@ import tarfile
 
 from paddlemix.datasets.hf_dir import write_hf_dir
 from paddlemix.datasets.layout import COUNTING, GEOMETRY, REC, REC_ANNOTATIONS, rec_image_root
+from paddlemix.datasets.synthetic.affordance import write_affordance_layout
 from paddlemix.datasets.synthetic.counting import (
     EVAL_QUESTION,
     TRAIN_QUESTION,
@@ -30,6 +33,7 @@ from paddlemix.datasets.synthetic.counting import (
     draw_counting_scene,
 )
 from paddlemix.datasets.synthetic.geometry import draw_geometry_problem, geometry_solution
+from paddlemix.datasets.synthetic.ocr import write_ocr_layout
 from paddlemix.datasets.synthetic.rec import draw_rec_scene, rec_problem
 
 TRAIN_FEATURES = {
@@ -137,13 +141,19 @@ def write_geometry_layout(out: str, n: int = 64, n_eval: int = 16, seed: int = 0
     return root
 
 
-WRITERS = {"rec": write_rec_layout, "counting": write_counting_layout, "geometry": write_geometry_layout}
+WRITERS = {
+    "rec": write_rec_layout,
+    "counting": write_counting_layout,
+    "geometry": write_geometry_layout,
+    "ocr": write_ocr_layout,  # synthetic/ocr.py
+    "affordance": write_affordance_layout,  # synthetic/affordance.py
+}
 
 
 def write_layouts(
     out: str, n: int = 64, n_eval: int = 16, seed: int = 0, hf_layout: str = "hub"
 ) -> dict[str, str]:
-    """All three task folders under `out` (like a prepared data/); returns task -> folder."""
+    """All task folders under `out` (like a prepared data/); returns task -> folder."""
     return {
         task: writer(out, n=n, n_eval=n_eval, seed=seed, **({} if task == "rec" else {"layout": hf_layout}))
         for task, writer in WRITERS.items()
