@@ -24,6 +24,6 @@ setup(
     extras_require={
         "test": ["pytest", "matplotlib"],
         "quickstart": ["matplotlib"],  # reward_curve.png
-        "reference": ["torch", "transformers>=4.50"],
+        "reference": ["torch", "transformers>=4.50", "peft"],  # parity tests; peft loads our LoRA adapters
     },
 )
