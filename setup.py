@@ -7,6 +7,8 @@ setup(
     version="0.1.0",
     description="GRPO training of Qwen2-VL / Qwen2.5-VL on visual perception tasks, in PaddlePaddle",
     packages=find_packages(include=["paddlemix", "paddlemix.*"]),
+    # The quickstart's tiny model: read at run time, so a non-editable install needs it too.
+    package_data={"paddlemix": ["assets/README.md", "assets/tiny_qwen2_vl/*"]},
     python_requires=">=3.9",
     install_requires=[
         "paddlepaddle>=3.0",

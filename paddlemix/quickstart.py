@@ -3,7 +3,8 @@
     bash scripts/quickstart.sh                     (installs the package, then runs this module)
     python -m paddlemix.quickstart --workdir work_dirs/quickstart [--nproc 2] [--max_steps 300]
 
-1. Copies the bundled tiny random Qwen2-VL (2 layers, hidden 64, vision depth 2, a 448-token vocabulary).
+1. Copies the tiny random Qwen2-VL shipped with the package (`paddlemix/assets/tiny_qwen2_vl`: 2 layers,
+   hidden 64, vision depth 2, a 448-token vocabulary).
 2. Writes synthetic counting data of 1-4 objects: CLEVR-like training scenes, SuperCLEVR-like eval scenes.
 3. Evaluates it with the runner of `eval/test_r1-v.py` (greedy, the training prompt, one-token answers) and
    scores the outputs with the training reward.
@@ -27,9 +28,10 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib import resources
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY_MODEL = os.path.join(REPO, "tests", "fixtures", "models", "qwen2_vl_tied")
+# Package data (setup.py's package_data), so that a non-editable install has it too.
+TINY_MODEL = "tiny_qwen2_vl"  # under paddlemix/assets/
 MODEL_FILES = (
     "config.json",
     "generation_config.json",
@@ -44,10 +46,12 @@ REWARDS = ("digit_share", "accuracy")
 
 
 def copy_tiny_model(out_dir: str) -> str:
-    """Copy the bundled tiny random Qwen2-VL checkpoint (hub layout) to out_dir; returns out_dir."""
+    """Copy the tiny random Qwen2-VL checkpoint (hub layout) shipped with the package to out_dir; returns out_dir."""
+    source = resources.files("paddlemix").joinpath("assets").joinpath(TINY_MODEL)
     os.makedirs(out_dir, exist_ok=True)
     for name in MODEL_FILES:
-        shutil.copy(os.path.join(TINY_MODEL, name), os.path.join(out_dir, name))
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(source.joinpath(name).read_bytes())
     return out_dir
 
 
@@ -67,7 +71,9 @@ def score_outputs(outputs: list[str], solutions: list) -> dict[str, float]:
     sols = [f"<answer> {s} </answer>" for s in solutions]
     scores = {}
     for name in REWARDS:
-        values = [v or 0.0 for v in get_reward(name)(outputs, solution=sols)]
+        values = [
+            v or 0.0 for v in get_reward(name)(outputs, solution=sols, task=["counting"] * len(outputs))
+        ]
         scores[name] = sum(values) / len(values)
     scores["reward"] = sum(scores[n] for n in REWARDS)
     return scores
@@ -82,7 +88,6 @@ def evaluate(model_dir: str, counting_dir: str, out_dir: str, max_new_tokens: in
     """
     from paddlemix.datasets.eval_sets import load_r1v_eval
     from paddlemix.datasets.images import SkippedImages, filter_samples
-    from paddlemix.datasets.templates import sample_messages
     from paddlemix.evaluation import r1v
     from paddlemix.evaluation.runner import (
         EvalConfig,
@@ -92,6 +97,7 @@ def evaluate(model_dir: str, counting_dir: str, out_dir: str, max_new_tokens: in
         run_header,
     )
     from paddlemix.evaluation.runner import evaluate as run_eval
+    from paddlemix.tasks import sample_messages
 
     cfg = EvalConfig(
         model_name="tiny",

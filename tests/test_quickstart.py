@@ -69,3 +69,67 @@ def test_reward_curve_from_visualdl_and_plot(tmp_path):
         curve,
     )
     assert "50.0" in text and "1.500" in text
+
+
+def test_the_shipped_tiny_model_is_the_test_fixture():
+    # paddlemix/assets/tiny_qwen2_vl is package data (a non-editable install has it); it must not drift
+    # from the fixture the rest of the suite tests.
+    from tests.helpers import tiny_dir
+
+    shipped = os.path.join(os.path.dirname(quickstart.__file__), "assets", "tiny_qwen2_vl")
+    for name in quickstart.MODEL_FILES:
+        with (
+            open(os.path.join(shipped, name), "rb") as a,
+            open(os.path.join(tiny_dir("qwen2_vl_tied"), name), "rb") as b,
+        ):
+            assert a.read() == b.read(), name
+
+
+INSTALLED_PROBE = """
+import os, sys
+import paddlemix
+from paddlemix import quickstart
+from paddlemix.models import AutoModelForConditionalGeneration
+from paddlemix.processors import Qwen2VLProcessor
+
+assert paddlemix.__file__.startswith(sys.argv[1]), paddlemix.__file__
+model_dir = quickstart.copy_tiny_model(os.path.join(sys.argv[2], "model"))
+model = AutoModelForConditionalGeneration.from_pretrained(model_dir, dtype="float32")
+processor = Qwen2VLProcessor.from_pretrained(model_dir)
+print("ok", model.config.model_type, processor.tokenizer.eos_token_id)
+"""
+
+
+@pytest.mark.slow
+def test_a_non_editable_install_has_the_quickstart_model(tmp_path):
+    # `pip install .` (not -e) of a copy of the sources into a target folder, then the quickstart's model
+    # copy and load from there, run outside the repository: only package data can make this work.
+    import shutil
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    src, target, work = tmp_path / "src", tmp_path / "site", tmp_path / "work"
+    src.mkdir()
+    shutil.copy(os.path.join(repo, "setup.py"), src / "setup.py")
+    shutil.copytree(
+        os.path.join(repo, "paddlemix"), src / "paddlemix", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index"]
+    done = subprocess.run(
+        [*pip, "--target", str(target), str(src)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(target)
+    run = subprocess.run(
+        [sys.executable, "-c", INSTALLED_PROBE, str(target), str(work)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip().splitlines()[-1].startswith("ok qwen2_vl")

@@ -17,9 +17,9 @@ import tempfile
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.hf_dir import HFTable, read_hf_dir
-from paddlemix.datasets.templates import TASKS
 
 CACHE_ENV = "PADDLEMIX_DATA_CACHE"
+R1V_TASKS = ("counting", "geometry")  # the sample labels of the two R1-V sets this module reads
 
 
 def default_cache_dir() -> str:
@@ -74,7 +74,7 @@ def load_r1v(
     path: str, task: str, split: str = "train", cache_dir: str | None = None, name: str = ""
 ) -> HFImageDataset:
     """Load a counting or geometry training split from a hub-snapshot or save_to_disk directory."""
-    if task not in TASKS or task == "rec":
+    if task not in R1V_TASKS:
         raise ValueError(
             f"load_r1v reads counting/geometry sets, got task {task!r}; REC uses load_rec/load_data_yaml"
         )

@@ -14,10 +14,11 @@ import argparse
 import dataclasses
 import logging
 
+from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
-from paddlemix.evaluation.runner import ATTN_NAMES, DTYPES, METHODS, EvalConfig
 from paddlemix.metrics.boxes import CoordFrame
+from paddlemix.models.runtime import ATTN_NAMES
 
 # Needed for an eval, not for --rescore; the seed marks the first two required.
 _EVAL_REQUIRED = ("model_name", "model_path", "data_root", "image_root")

@@ -9,7 +9,7 @@ What differs from the seed, on purpose:
 - every answer is scored by `math_correct` (the `<answer>` contents equal the ground truth, as strings or by
   math-verify); the seed read an integer with the counting regex and compared it with GeoQA's string ground
   truths such as "140°", so GeoQA scored 0 whatever the model said;
-- the prompt is R1-V's eval template of the task (`templates.py`): GeoQA gets R1-V's GeoQA template, which
+- the prompt is R1-V's eval template of the task (`paddlemix/tasks/`): GeoQA gets R1-V's GeoQA template, which
   the published GeoQA numbers were made with, where the seed reused the counting one. `--method` only names
   the output file, as in the seed, whose two methods shared one template;
 - `--sample_num` keeps the first N samples when given; the seed accepted it and evaluated everything, which
@@ -23,22 +23,19 @@ from __future__ import annotations
 
 import os
 
-from paddlemix.datasets import SkippedImages, load_r1v_eval, sample_messages
+from paddlemix.datasets import SkippedImages, load_r1v_eval
 from paddlemix.datasets.images import filter_samples
-from paddlemix.evaluation.runner import (
-    EvalConfig,
-    EvalTask,
-    evaluate,
-    load_model_and_processor,
-    report,
-    results_path,
-    run_header,
-)
+from paddlemix.evaluation.config import EvalConfig
+from paddlemix.evaluation.model_loading import load_model_and_processor
+from paddlemix.evaluation.partial import run_header
+from paddlemix.evaluation.results import report, results_path
+from paddlemix.evaluation.runner import evaluate
+from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.metrics.answers import final_answer
+from paddlemix.tasks import canonical_name, sample_messages
 
 PREFIX = "r1-v"
-# The datasets' task names -> the task names of `rescore.score_results`.
-SCORE_TASKS = {"counting": "counting", "geometry": "geoqa"}
+R1V_TASKS = ("counting", "geometry")  # the tasks test_r1-v evaluates
 
 
 def record(sample: dict, output: str, info: dict) -> dict:
@@ -53,10 +50,10 @@ def record(sample: dict, output: str, info: dict) -> dict:
 
 def r1v_task(task: str) -> EvalTask:
     """The eval task for a dataset task, "counting" or "geometry"."""
-    if task not in SCORE_TASKS:
-        raise ValueError(f"test_r1-v evaluates {sorted(SCORE_TASKS)}, got task {task!r}")
+    if canonical_name(task) not in R1V_TASKS:
+        raise ValueError(f"test_r1-v evaluates {list(R1V_TASKS)}, got task {task!r}")
     return EvalTask(
-        score_task=SCORE_TASKS[task], messages=lambda s: sample_messages(s, "eval"), record=record
+        score_task=canonical_name(task), messages=lambda s: sample_messages(s, "eval"), record=record
     )
 
 

@@ -24,16 +24,13 @@ from __future__ import annotations
 import os
 import random
 
-from paddlemix.datasets import load_rec_eval, prompt_text, sample_messages
-from paddlemix.evaluation.runner import (
-    EvalConfig,
-    EvalTask,
-    evaluate,
-    load_model_and_processor,
-    report,
-    results_path,
-    run_header,
-)
+from paddlemix.datasets import load_rec_eval
+from paddlemix.evaluation.config import EvalConfig
+from paddlemix.evaluation.model_loading import load_model_and_processor
+from paddlemix.evaluation.partial import run_header
+from paddlemix.evaluation.results import report, results_path
+from paddlemix.evaluation.runner import evaluate
+from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.metrics.boxes import (
     answer_iou,
     coord_frame,
@@ -42,6 +39,7 @@ from paddlemix.metrics.boxes import (
     parse_box,
     to_original_frame,
 )
+from paddlemix.tasks import prompt_text, sample_messages
 
 PREFIX = "rec"
 

@@ -4,8 +4,8 @@
     python -m paddle.distributed.launch --nproc_per_node N python -m paddlemix.rl.grpo.train --config ... [--sharding stage1]
     python -m paddlemix.rl.grpo.train --print_config --config ... [--flag value ...]   (the resolved config, as YAML)
 
-Flags are the fields of `paddlemix/rl/grpo/config.py` (`--help` lists them); the seed's run scripts' flags
-are among them.
+Flags are the fields of `paddlemix/rl/grpo/config.py` and `paddlemix/training/config.py` (`--help` lists
+them); the seed's run scripts' flags are among them.
 """
 
 from __future__ import annotations

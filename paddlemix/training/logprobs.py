@@ -14,7 +14,43 @@ from __future__ import annotations
 import paddle
 import paddle.nn as nn
 
-from paddlemix.rl.grpo.loss import sequence_token_logprobs
+# Rows of (n·T, vocab) logits turned to float32 at a time: 2^26 floats (256 MiB) is ~440 tokens of a
+# 151k vocabulary, instead of a float32 copy of the whole (n, T, vocab) block.
+_LOGSOFTMAX_CHUNK_ELEMENTS = 1 << 26
+
+
+def sequence_token_logprobs(
+    logits: paddle.Tensor, tokens: paddle.Tensor, temperature: float = 1.0
+) -> paddle.Tensor:
+    """log_softmax(logits / temperature) (n, T, vocab) taken at `tokens` (n, T): float32 (n, T).
+
+    The same distribution whose log-probs generation returns (before top-k/top-p), so that policy, old and
+    reference log-probs agree with the rollout's. Computed as the chosen logit minus a logsumexp, a few
+    hundred tokens at a time, so the float32 copy of the logits is never whole. (With gradients on, autograd
+    keeps each chunk for the backward pass anyway; the saving is for the no-grad reference/old passes.)
+    `tokens` must be valid ids everywhere, padding included (pad with the pad token's id, not -100).
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if logits.ndim != 3 or list(tokens.shape) != list(logits.shape[:2]):
+        raise ValueError(
+            f"logits (n, T, vocab) {list(logits.shape)} do not match tokens (n, T) {list(tokens.shape)}"
+        )
+    n, t, vocab = logits.shape
+    if n * t == 0:
+        return paddle.zeros([n, t], dtype="float32")
+    flat = logits.reshape([n * t, vocab])
+    ids = tokens.reshape([n * t, 1]).astype("int64")
+    step = max(1, _LOGSOFTMAX_CHUNK_ELEMENTS // vocab)
+    pieces = []
+    for start in range(0, n * t, step):
+        chunk = flat[start : start + step].astype("float32")
+        if temperature != 1.0:
+            chunk = chunk / temperature
+        chosen = paddle.take_along_axis(chunk, ids[start : start + step], axis=-1).squeeze(-1)
+        pieces.append(chosen - paddle.logsumexp(chunk, axis=-1))
+    out = pieces[0] if len(pieces) == 1 else paddle.concat(pieces)
+    return out.reshape([n, t])
 
 
 def completion_logprobs(

@@ -1,17 +1,17 @@
 """Training prompts: the dataset, which prompts each rank takes at each step, and their encoding.
 
 Order. The prompt stream is an endless concatenation of epochs, each a permutation of the dataset seeded by
-(seed, epoch). Rollout batch b (one per `num_iterations` optimizer steps) takes the next P prompts of the
-stream, P = per_device_train_batch_size × world size × gradient_accumulation_steps. Its slot j goes to
-micro-step j // (world·per_device) and, within it, to rank (j // per_device) % world. The stream position is
-the checkpointed data position, so a resumed run (even with another world size) continues with the very
-next prompt.
+(seed, epoch). Batch b (for GRPO, one rollout batch per `num_iterations` optimizer steps) takes the next
+P prompts of the stream, P = per_device_train_batch_size × world size × gradient_accumulation_steps. Its
+slot j goes to micro-step j // (world·per_device) and, within it, to rank (j // per_device) % world. The
+stream position is the checkpointed data position, so a resumed run (even with another world size)
+continues with the very next prompt.
 
 Encoding. A prompt is the seed's chat template around the sample, with its image, processed alone (no
 padding). One longer than `max_prompt_length` tokens, image tokens included, is dropped with a counted
 warning, never cut: cutting would split the image placeholders from their features. A missing, corrupt or
-unusable image drops its sample the same way. Encoding runs on `dataloader_num_workers` threads, one rollout
-batch ahead.
+unusable image drops its sample the same way. Encoding runs on `dataloader_num_workers` threads, one batch
+ahead.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 import paddle
 
-from paddlemix.datasets import load_data_yaml, load_r1v, load_rec, load_sample_image, sample_messages
+from paddlemix.datasets import load_sample_image
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages
 from paddlemix.distributed import derived_seed
-from paddlemix.rl.grpo.config import DataConfig
+from paddlemix.tasks import load_task_samples, sample_messages
+from paddlemix.training.config import DataConfig
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +39,10 @@ _MAX_NAMED_DROPS = 20
 
 
 def load_train_dataset(cfg: DataConfig, seed: int) -> SampleDataset:
-    """The training samples named by `--dataset_name` (REC yaml/json/jsonl or a Hugging Face directory)."""
-    task = cfg.resolved_task
-    if cfg.dataset_name.endswith((".yaml", ".yml")):
-        return load_data_yaml(cfg.dataset_name, cfg.image_root, seed=seed)
-    if cfg.dataset_name.endswith((".json", ".jsonl")):
-        return load_rec(cfg.dataset_name, cfg.image_root)
-    return load_r1v(cfg.dataset_name, task=task, split=cfg.dataset_train_split)
+    """The training samples named by `--dataset_name`, read through the format of their task."""
+    return load_task_samples(
+        cfg.dataset_name, cfg.resolved_task, cfg.image_root, cfg.dataset_train_split, seed=seed
+    )
 
 
 @dataclass
@@ -66,6 +64,14 @@ class Prompt:
 
 
 @dataclass
+class PromptBatch:
+    """This rank's prompts of one batch: per micro-step, (global slot, Prompt or None if dropped); and the drops."""
+
+    rows: list[list[tuple[int, Prompt | None]]]
+    drops: Counter  # reason -> samples of this batch dropped on this rank
+
+
+@dataclass
 class Drop:
     """A sample that cannot be used, and why ("bad_image" | "too_long")."""
 
@@ -75,12 +81,12 @@ class Drop:
 
 
 class PromptSchedule:
-    """Which dataset index fills each slot of each rollout batch; see the module docstring."""
+    """Which dataset index fills each slot of each batch; see the module docstring."""
 
     def __init__(
         self, n_samples: int, prompts_per_batch: int, seed: int, start_position: int = 0, start_batch: int = 0
     ):
-        """`start_position` prompts of the stream were consumed before rollout batch `start_batch`."""
+        """`start_position` prompts of the stream were consumed before batch `start_batch`."""
         if n_samples < 1:
             raise ValueError("the training set is empty")
         self.n, self.per_batch, self.seed = n_samples, prompts_per_batch, seed
@@ -88,7 +94,7 @@ class PromptSchedule:
         self._perms: dict[int, np.ndarray] = {}
 
     def position(self, batch: int) -> int:
-        """Stream position of the first prompt of rollout batch `batch`."""
+        """Stream position of the first prompt of batch `batch`."""
         return self.start_position + (batch - self.start_batch) * self.per_batch
 
     def _index(self, position: int) -> int:
@@ -100,12 +106,12 @@ class PromptSchedule:
         return int(self._perms[epoch][offset])
 
     def batch_indices(self, batch: int) -> list[int]:
-        """Dataset indices of the P slots of rollout batch `batch`."""
+        """Dataset indices of the P slots of batch `batch`."""
         start = self.position(batch)
         return [self._index(start + j) for j in range(self.per_batch)]
 
     def epoch(self, batch: int) -> float:
-        """Epochs completed when rollout batch `batch` starts."""
+        """Epochs completed when batch `batch` starts."""
         return self.position(batch) / self.n
 
 
@@ -117,8 +123,8 @@ def local_slots(per_device: int, world: int, rank: int, accumulation: int) -> li
     ]
 
 
-def total_rollout_batches(n_samples: int, prompts_per_batch: int, epochs: float) -> int:
-    """Rollout batches in `epochs` passes over the data (at least one)."""
+def total_batches(n_samples: int, prompts_per_batch: int, epochs: float) -> int:
+    """Batches in `epochs` passes over the data (at least one)."""
     return max(1, math.ceil(epochs * n_samples / prompts_per_batch))
 
 
@@ -165,7 +171,7 @@ class PromptEncoder:
 
 
 class PromptLoader:
-    """This rank's prompts of each rollout batch, encoded on worker threads one batch ahead."""
+    """This rank's prompts of each batch, encoded on worker threads one batch ahead."""
 
     def __init__(
         self, dataset, schedule: PromptSchedule, encoder: PromptEncoder, slots: list[list[int]], workers: int
@@ -187,22 +193,23 @@ class PromptLoader:
             out.append(row)
         return out
 
-    def get(self, batch: int) -> list[list[tuple[int, Prompt | None]]]:
-        """Per micro-step, (global slot, Prompt or None if dropped) for rollout batch `batch`; prefetches batch+1."""
+    def get(self, batch: int) -> PromptBatch:
+        """This rank's prompts of batch `batch` and what was dropped from it; prefetches batch+1."""
         started = self._pending.pop(batch, None) or self._start(batch)
         if self._pool is not None:
             self._pending = {batch + 1: self._start(batch + 1)}
-        out = []
+        rows, drops = [], Counter()
         for row in started:
             encoded = []
             for slot, job in row:
                 result = job.result() if isinstance(job, Future) else self.encoder.encode(job)
                 if isinstance(result, Drop):
                     self.encoder.record_drop(result)
+                    drops[result.reason] += 1
                     result = None
                 encoded.append((slot, result))
-            out.append(encoded)
-        return out
+            rows.append(encoded)
+        return PromptBatch(rows, drops)
 
     def close(self) -> None:
         """Stop the worker threads."""

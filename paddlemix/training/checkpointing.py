@@ -123,9 +123,7 @@ def save_checkpoint(
     barrier()
     if rank == 0:
         model.save_pretrained(tmp)
-        for name in PROCESSOR_FILES:
-            if os.path.isfile(os.path.join(source_dir, name)):
-                shutil.copy(os.path.join(source_dir, name), os.path.join(tmp, name))
+        copy_processor_files(source_dir, tmp)
         with open(os.path.join(tmp, STATE), "w", encoding="utf-8") as f:
             json.dump(state, f, indent=2)
     if rank == 0 or sharded_optimizer:
@@ -150,6 +148,13 @@ def save_checkpoint(
             rotate_checkpoints(output_dir, total_limit)
     barrier()
     return final
+
+
+def copy_processor_files(source_dir: str, dest: str) -> None:
+    """Copy the tokenizer/processor files that `source_dir` has (of `PROCESSOR_FILES`) into `dest`."""
+    for name in PROCESSOR_FILES:
+        if os.path.isfile(os.path.join(source_dir, name)):
+            shutil.copy(os.path.join(source_dir, name), os.path.join(dest, name))
 
 
 def _publish(tmp: str, final: str) -> None:

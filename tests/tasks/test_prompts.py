@@ -1,17 +1,15 @@
-"""The prompt templates, byte for byte against strings copied from the seed, and the messages built from them."""
+"""The tasks' prompt templates, byte for byte against strings copied from the seed, and the messages built from them."""
 
 import pytest
 
-from paddlemix.datasets import templates
-from paddlemix.datasets.templates import (
+from paddlemix.tasks import (
     build_messages,
-    counting_eval_messages,
-    geoqa_eval_messages,
+    counting,
+    geometry,
     prompt_template,
     prompt_text,
-    r1v_messages,
-    rec_baseline_messages,
-    rec_messages,
+    r1v,
+    rec,
     sample_messages,
 )
 
@@ -33,12 +31,12 @@ SEED_SYSTEM = "A conversation between User and Assistant. The user asks a questi
 @pytest.mark.parametrize(
     "ours, seed",
     [
-        (templates.REC_TEMPLATE, SEED_REC),
-        (templates.REC_BASELINE_TEMPLATE, SEED_REC_BASELINE),
-        (templates.R1V_TEMPLATE, SEED_R1V),
-        (templates.R1V_COUNTING_EVAL_TEMPLATE, SEED_COUNTING_EVAL),
-        (templates.R1V_GEOQA_EVAL_TEMPLATE, SEED_GEOQA_EVAL),
-        (templates.R1V_SYSTEM_PROMPT, SEED_SYSTEM),
+        (rec.REC_TEMPLATE, SEED_REC),
+        (rec.REC_BASELINE_TEMPLATE, SEED_REC_BASELINE),
+        (r1v.R1V_TEMPLATE, SEED_R1V),
+        (counting.COUNTING_EVAL_TEMPLATE, SEED_COUNTING_EVAL),
+        (geometry.GEOQA_EVAL_TEMPLATE, SEED_GEOQA_EVAL),
+        (r1v.R1V_SYSTEM_PROMPT, SEED_SYSTEM),
     ],
 )
 def test_template_is_the_seeds_word_for_word(ours, seed):
@@ -46,9 +44,9 @@ def test_template_is_the_seeds_word_for_word(ours, seed):
 
 
 def test_the_details_the_issue_names():
-    assert templates.REC_TEMPLATE.endswith("Output the final answer in JSON format.")
-    assert "}  Output the thinking process" in templates.R1V_TEMPLATE  # two spaces
-    assert "}  " not in templates.R1V_GEOQA_EVAL_TEMPLATE  # the GeoQA eval variant has one
+    assert rec.REC_TEMPLATE.endswith("Output the final answer in JSON format.")
+    assert "}  Output the thinking process" in r1v.R1V_TEMPLATE  # two spaces
+    assert "}  " not in geometry.GEOQA_EVAL_TEMPLATE  # the GeoQA eval variant has one
 
 
 def test_message_shape():
@@ -57,31 +55,20 @@ def test_message_shape():
     ]
 
 
-def test_builders_fill_the_question():
-    assert rec_messages("Q")[0]["content"][1]["text"] == SEED_REC.replace("{Question}", "Q")
-    assert (
-        rec_baseline_messages("the dog")[0]["content"][1]["text"]
-        == "Locate the dog, output its bbox coordinates using JSON format."
-    )
-    assert r1v_messages("Q")[0]["content"][1]["text"] == SEED_R1V.replace("{Question}", "Q")
-    assert counting_eval_messages("Q")[0]["content"][1]["text"] == SEED_COUNTING_EVAL.replace(
-        "{Question}", "Q"
-    )
-    assert geoqa_eval_messages("Q")[0]["content"][1]["text"] == SEED_GEOQA_EVAL.replace("{Question}", "Q")
-
-
 def test_sample_dispatch_by_task_and_mode():
     rec = {"task": "rec", "problem": "Please ... : the dog.", "normal_caption": "the dog"}
     assert prompt_text(rec, "train") == SEED_REC.format(Question=rec["problem"])
     assert prompt_text(rec, "baseline") == SEED_REC_BASELINE.format(
         Question="the dog"
     )  # normal_caption, not problem
-    assert sample_messages({"task": "geometry", "problem": "Q"}, "eval") == geoqa_eval_messages("Q")
+    assert sample_messages({"task": "geometry", "problem": "Q"}, "eval") == build_messages(
+        SEED_GEOQA_EVAL.replace("{Question}", "Q")
+    )
     assert prompt_template("counting", "train") == SEED_R1V
 
 
 def test_unknown_pairs_and_missing_fields_are_clear_errors():
-    with pytest.raises(ValueError, match="known task/mode pairs"):
+    with pytest.raises(ValueError, match="has no 'baseline' prompt"):
         prompt_template("counting", "baseline")
     with pytest.raises(KeyError, match="normal_caption"):
         prompt_text({"task": "rec", "problem": "p", "normal_caption": None}, "baseline")

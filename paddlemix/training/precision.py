@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import paddle
 
 from paddlemix.models.runtime import on_gpu
-from paddlemix.rl.grpo.config import ModelConfig
+from paddlemix.training.config import ModelConfig
 
 logger = logging.getLogger(__name__)
 

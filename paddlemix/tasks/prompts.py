@@ -1,0 +1,46 @@
+"""The chat messages a model is shown for a sample: its task's prompt template, word for word, with its image.
+
+The template strings live in each task's file, copied from the seed scripts named beside them;
+`tests/tasks/test_prompts.py` pins them against independent copies. Do not "fix" their spacing or grammar:
+the published numbers were produced with exactly these bytes (R1-V's training template really has two spaces
+before "Output").
+
+A message list has the shape the processors' chat template renders:
+`[{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": ...}]}]`.
+"""
+
+from __future__ import annotations
+
+from paddlemix.tasks.registry import get_task, task_of
+
+
+def build_messages(text: str) -> list[dict]:
+    """One user turn holding one image and `text`: the message list every task sends."""
+    return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}]
+
+
+def prompt_template(task: str, mode: str = "train") -> str:
+    """The template of a task in a mode ("train" | "eval" | "baseline" where the task has one)."""
+    return get_task(task).prompt(mode).template
+
+
+def prompt_text(sample: dict, mode: str = "train") -> str:
+    """The prompt text for a sample (its `task`, and the field its template reads: `problem`, ...)."""
+    task = task_of(sample)
+    prompt = task.prompt(mode)
+    question = sample.get(prompt.field)
+    if question is None:
+        raise KeyError(
+            f"a {task.name!r} sample needs {prompt.field!r} for mode {mode!r}; it has {sorted(sample)}"
+            + (
+                " (the REC baseline prompt is filled with the record's normal_caption)"
+                if prompt.field != "problem"
+                else ""
+            )
+        )
+    return prompt.template.format(Question=question)
+
+
+def sample_messages(sample: dict, mode: str = "train") -> list[dict]:
+    """The chat messages for a sample: `build_messages(prompt_text(sample, mode))`."""
+    return build_messages(prompt_text(sample, mode))
