@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from paddlemix.config import load_config, opt, section
+from paddlemix.peft.options import LoraOptions
 from paddlemix.rl.grpo.advantages import SCALE_REWARDS
 from paddlemix.rl.grpo.loss import LOSS_TYPES
 from paddlemix.training.config import (
@@ -95,12 +96,18 @@ class TrainConfig:
     model: ModelConfig = section(ModelConfig)
     data: DataConfig = section(DataConfig)
     grpo: GRPOConfig = section(GRPOConfig)
+    lora: LoraOptions = section(LoraOptions)
     trainer: TrainerConfig = section(TrainerConfig)
     distributed: DistributedConfig = section(DistributedConfig)
 
     def __post_init__(self):
         """Combinations across sections."""
         t, g = self.trainer, self.grpo
+        check(
+            not (self.lora.enabled and self.model.freeze_vision),
+            "--freeze_vision has no effect with --lora_rank > 0 (LoRA freezes the vision tower unless "
+            "--lora_train_vision_tower / --lora_train_merger)",
+        )
         if t.save_strategy == "steps":
             check(
                 t.save_steps % g.num_iterations == 0,

@@ -26,6 +26,7 @@ rank's groups of one micro-step), averaged over micro-steps and ranks, as in trl
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -38,6 +39,7 @@ from paddlemix.config import config_to_dict
 from paddlemix.distributed import DistEnv, all_reduce_array, derived_seed, seed_everything
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.models.runtime import resolve_attn, stop_token_ids
+from paddlemix.peft import apply_lora, merged_and_unloaded
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
 from paddlemix.rl.grpo.advantages import slot_advantages
@@ -67,7 +69,7 @@ from paddlemix.training.metrics_logging import metrics_logger
 from paddlemix.training.optimizer import build_optimizer
 from paddlemix.training.output_dir import prepare_output_dir, save_final_model
 from paddlemix.training.precision import resolve_precision
-from paddlemix.training.reference import build_reference
+from paddlemix.training.reference import AdapterFreeLogprobs, build_reference
 from paddlemix.training.update import (
     NonFiniteGuard,
     NonFiniteLossError,
@@ -108,14 +110,19 @@ class GRPOTrainer:
             recompute=m.recompute,
             attn_implementation=attn,
         )
-        if m.freeze_vision:
+        if cfg.lora.enabled:
+            apply_lora(self.model, cfg.lora.lora_config())
+        elif m.freeze_vision:
             for p in self.model.visual.parameters():
                 p.stop_gradient = True
         self.model.train()
-        self.ref_model = (
-            build_reference(m.model_name_or_path, self.precision.weights_dtype, attn) if g.beta > 0 else None
-        )
-        self._reference = PolicyLogprobs(self.ref_model) if self.ref_model is not None else None
+        # With LoRA the reference is the policy with its adapters off: no second copy of the weights.
+        self.ref_model, self._reference = None, None
+        if g.beta > 0 and cfg.lora.enabled:
+            self._reference = AdapterFreeLogprobs(self.model)
+        elif g.beta > 0:
+            self.ref_model = build_reference(m.model_name_or_path, self.precision.weights_dtype, attn)
+            self._reference = PolicyLogprobs(self.ref_model)
         self.processor = Qwen2VLProcessor.from_pretrained(
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
@@ -207,7 +214,7 @@ class GRPOTrainer:
             for group in groups:
                 if g.num_iterations > 1:
                     group.old_logprobs = self._logprobs(self._wrapped, group)
-                if self.ref_model is not None:
+                if self._reference is not None:
                     group.ref_logprobs = self._logprobs(self._reference, group)
         timings["time/reference"] = time.perf_counter() - start
 
@@ -346,6 +353,7 @@ class GRPOTrainer:
             self.env.rank,
             self.env.optimizer_state_is_sharded,
             t.save_total_limit,
+            trainable_only=self.cfg.lora.enabled,
         )
 
     def train(self, stop_after: int | None = None) -> list[dict]:
@@ -365,7 +373,11 @@ class GRPOTrainer:
             if self.global_step >= self.total_steps:
                 self.env.gather_parameters(self._wrapped)
                 if self.env.rank == 0:
-                    save_final_model(self.model, t.output_dir, self.cfg.model.model_name_or_path)
+                    merged = (
+                        merged_and_unloaded(self.model) if self.cfg.lora.enabled else contextlib.nullcontext()
+                    )
+                    with merged:
+                        save_final_model(self.model, t.output_dir, self.cfg.model.model_name_or_path)
         finally:
             self.metrics.close()
             self.loader.close()
