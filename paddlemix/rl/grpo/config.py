@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from paddlemix.config import load_config, opt, section
 from paddlemix.peft.options import LoraOptions
 from paddlemix.rl.grpo.advantages import SCALE_REWARDS
-from paddlemix.rl.grpo.loss import LOSS_TYPES
+from paddlemix.rl.grpo.loss import KL_ESTIMATORS, LOSS_TYPES
 from paddlemix.training.config import (
     DataConfig,
     DistributedConfig,
@@ -41,6 +41,9 @@ class GRPOConfig:
     top_p: float = opt(1.0, "nucleus sampling mass; 1.0 keeps every token")
     top_k: int = opt(50, "sample among the k most likely tokens (the seed's); 0 disables")
     beta: float = opt(0.04, "weight of the k3 KL to the frozen reference; 0 builds no reference model at all")
+    kl_estimator: str = opt(
+        "k3", "k1 | k3 | low_var_kl (k3 clamped to ±10): the per-token KL estimate beta weighs"
+    )
     epsilon: float = opt(0.2, "PPO clip: the ratio is kept within [1 - epsilon, 1 + epsilon_high]")
     epsilon_high: float | None = opt(None, "upper clip (DAPO's clip-higher); default epsilon")
     num_iterations: int = opt(
@@ -48,6 +51,7 @@ class GRPOConfig:
     )
     loss_type: str = opt("grpo", "grpo | bnpo | dr_grpo | dapo: how per-token losses are averaged (loss.py)")
     scale_rewards: str = opt("group", "group | batch | none: what the centred rewards are divided by")
+    advantage_epsilon: float = opt(1e-4, "added to the std the centred rewards are divided by")
     reward_funcs: list[str] = opt(
         doc="registered rewards (paddlemix.rewards), summed with reward_weights",
         factory=lambda: ["accuracy", "format"],
@@ -73,6 +77,16 @@ class GRPOConfig:
         check(
             self.loss_type in LOSS_TYPES,
             f"--loss_type must be one of {sorted(LOSS_TYPES)}, got {self.loss_type!r}",
+        )
+        check(
+            self.kl_estimator in KL_ESTIMATORS,
+            f"--kl_estimator must be one of {sorted(KL_ESTIMATORS)}, got {self.kl_estimator!r}",
+        )
+        check(self.beta > 0 or self.kl_estimator == "k3", "--kl_estimator has no effect with --beta 0")
+        check(self.advantage_epsilon > 0, f"--advantage_epsilon must be > 0, got {self.advantage_epsilon}")
+        check(
+            self.scale_rewards != "none" or self.advantage_epsilon == 1e-4,
+            "--advantage_epsilon has no effect with --scale_rewards none",
         )
         check(self.scale_rewards in SCALE_REWARDS, f"--scale_rewards must be one of {SCALE_REWARDS}")
         check(bool(self.reward_funcs), "--reward_funcs names no reward")

@@ -205,7 +205,7 @@ class GRPOTrainer:
 
         names = list(self.reward_funcs)
         table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
-        advantages = slot_advantages(table.rewards, g.scale_rewards)
+        advantages = slot_advantages(table.rewards, g.scale_rewards, g.advantage_epsilon)
         for group in groups:
             group.advantages = paddle.to_tensor(advantages[group.slot])
 
@@ -278,6 +278,7 @@ class GRPOTrainer:
                 loss_type=g.loss_type,
                 max_completion_length=g.max_completion_length,
                 num_items_in_batch=counts.num_items_in_batch,
+                kl_estimator=g.kl_estimator,
             )
             scaled = loss * loss_weight(g.loss_type, counts)
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
