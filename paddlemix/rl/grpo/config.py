@@ -52,6 +52,10 @@ class GRPOConfig:
     loss_type: str = opt("grpo", "grpo | bnpo | dr_grpo | dapo: how per-token losses are averaged (loss.py)")
     scale_rewards: str = opt("group", "group | batch | none: what the centred rewards are divided by")
     advantage_epsilon: float = opt(1e-4, "added to the std the centred rewards are divided by")
+    dynamic_sampling: bool = opt(
+        False, "DAPO: replace groups whose rewards are all equal (zero advantage) with new prompts"
+    )
+    max_resample: int = opt(3, "dynamic sampling: attempts to replace them before the step goes on")
     reward_funcs: list[str] = opt(
         doc="registered rewards (paddlemix.rewards), summed with reward_weights",
         factory=lambda: ["accuracy", "format"],
@@ -90,6 +94,11 @@ class GRPOConfig:
         )
         check(self.scale_rewards in SCALE_REWARDS, f"--scale_rewards must be one of {SCALE_REWARDS}")
         check(bool(self.reward_funcs), "--reward_funcs names no reward")
+        check(self.max_resample >= 1, f"--max_resample must be >= 1, got {self.max_resample}")
+        check(
+            self.dynamic_sampling or self.max_resample == 3,
+            "--max_resample has no effect without --dynamic_sampling",
+        )
         if self.reward_weights is not None:
             check(
                 len(self.reward_weights) == len(self.reward_funcs),

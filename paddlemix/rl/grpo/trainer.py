@@ -47,6 +47,7 @@ from paddlemix.rl.grpo.config import TrainConfig
 from paddlemix.rl.grpo.loss import LossCounts, grpo_loss, loss_weight
 from paddlemix.rl.grpo.rollout import (
     Group,
+    RewardTable,
     RolloutBatch,
     completions_path,
     gather_rewards,
@@ -57,6 +58,7 @@ from paddlemix.rl.grpo.rollout import (
 )
 from paddlemix.training import checkpointing
 from paddlemix.training.data import (
+    Drop,
     PromptEncoder,
     PromptLoader,
     PromptSchedule,
@@ -205,6 +207,11 @@ class GRPOTrainer:
 
         names = list(self.reward_funcs)
         table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
+        sampling_metrics = {}
+        if g.dynamic_sampling:
+            start = time.perf_counter()
+            groups, table, sampling_metrics = self.resample_constant_groups(index, groups, table)
+            timings["time/resampling"] = time.perf_counter() - start
         advantages = slot_advantages(table.rewards, g.scale_rewards, g.advantage_epsilon)
         for group in groups:
             group.advantages = paddle.to_tensor(advantages[group.slot])
@@ -225,10 +232,59 @@ class GRPOTrainer:
         drops = Counter(dict(zip(DROP_REASONS, totals[:2])))
         metrics = {f"drops/{r}": drops[r] for r in DROP_REASONS}
         metrics["groups"] = float(table.valid.sum())
+        metrics.update(sampling_metrics)
         stats = rollout_metrics(table)
         if stats:
             metrics.update(stats, reward_errors=float(totals[2]))
         return RolloutBatch(index, groups, table, drops, {**metrics, **timings})
+
+    def resample_constant_groups(
+        self, index: int, groups: list[Group], table: RewardTable
+    ) -> tuple[list[Group], RewardTable, dict]:
+        """DAPO's dynamic sampling: replace groups whose rewards are all equal, up to `max_resample` times.
+
+        Such a group has zero advantage, so it teaches nothing. Its slot gets a new prompt, drawn from a
+        stream seeded by (seed, batch, slot, attempt) that leaves the main prompt stream (and so resuming)
+        untouched, generated on the rank that owns the slot. The table is gathered again after each attempt,
+        so every rank sees the same constant slots and runs the same number of attempts. Groups still constant
+        after the last attempt stay, with zero advantage. Logged: the fraction of groups that were constant
+        at first (`dynamic_sampling/dropped_fraction`), after the last attempt, and the attempts made.
+        """
+        g, t = self.cfg.grpo, self.cfg.trainer
+        names = list(self.reward_funcs)
+
+        def constant_slots(table: RewardTable) -> set:
+            rows = table.rewards
+            return {int(i) for i in np.flatnonzero(table.valid & (rows.max(axis=1) == rows.min(axis=1)))}
+
+        constant = constant_slots(table)
+        n_valid = max(int(table.valid.sum()), 1)
+        metrics = {"dynamic_sampling/dropped_fraction": len(constant) / n_valid}
+        attempt = 0
+        while constant and attempt < g.max_resample:
+            attempt += 1
+            replaced = []
+            for group in groups:
+                if group.slot not in constant:
+                    replaced.append(group)
+                    continue
+                pick = derived_seed(t.seed, "resample", index, group.slot, attempt) % len(self.dataset)
+                prompt = self.encoder.encode(self.dataset[pick])
+                if isinstance(prompt, Drop):
+                    replaced.append(group)
+                    continue
+                seed = derived_seed(t.seed, "rollout", index, group.slot, attempt)
+                new = generate_group(
+                    self.model, self.processor, prompt, g, seed, group.slot, group.micro_step, self.eos
+                )
+                score_group(new, self.reward_funcs, self.reward_weights, self.model.config.model_type)
+                replaced.append(new)
+            groups = replaced
+            table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
+            constant = constant_slots(table)
+        metrics["dynamic_sampling/constant_fraction"] = len(constant) / n_valid
+        metrics["dynamic_sampling/attempts"] = float(attempt)
+        return groups, table, metrics
 
     def _logprobs(self, layer, group: Group) -> paddle.Tensor:
         """(G, T) log-probs of a group's completions under `layer`, a (possibly wrapped) `PolicyLogprobs`."""
