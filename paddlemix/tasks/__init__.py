@@ -13,7 +13,7 @@ and an import line below. See README "Add a reward or a task".
 """
 
 # The task modules are imported for their registrations.
-from paddlemix.tasks import counting, geometry, rec  # noqa: F401
+from paddlemix.tasks import counting, counting_direct, geometry, rec  # noqa: F401
 from paddlemix.tasks.loading import load_task_samples
 from paddlemix.tasks.prompts import build_messages, prompt_template, prompt_text, sample_messages
 from paddlemix.tasks.registry import (

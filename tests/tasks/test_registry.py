@@ -30,9 +30,9 @@ def clean_registry(monkeypatch):
 
 
 def test_the_seed_tasks_are_registered():
-    assert list_tasks() == ["counting", "geometry", "rec"]
+    assert list_tasks() == ["counting", "counting_direct", "geometry", "rec"]
     assert get_task("geoqa") is get_task("geometry")  # R1-V's name, an alias
-    with pytest.raises(ValueError, match="registered: counting, geometry, rec"):
+    with pytest.raises(ValueError, match="registered: counting, counting_direct, geometry, rec"):
         get_task("ocr")
 
 
@@ -61,7 +61,7 @@ def test_resolve_task(path, task, expected):
 
 
 def test_a_folder_no_name_decides_lists_the_candidates():
-    with pytest.raises(ValueError, match=r"could be counting, geometry .*pass --task"):
+    with pytest.raises(ValueError, match=r"could be counting, counting_direct, geometry .*pass --task"):
         resolve_task("data/my_set")
 
 
@@ -73,7 +73,7 @@ def test_a_name_matching_two_tasks_is_ambiguous():
 def test_a_task_that_does_not_read_the_file_is_an_error():
     with pytest.raises(ValueError, match="--task counting does not read configs/data/rec.yaml.*rec"):
         resolve_task("configs/data/rec.yaml", "counting")
-    with pytest.raises(ValueError, match="does not read data/GEO.*counting, geometry"):
+    with pytest.raises(ValueError, match="does not read data/GEO.*counting, counting_direct, geometry"):
         resolve_task("data/GEO/GEOQA_R1V_Train_8K", "rec")
 
 
