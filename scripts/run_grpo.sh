@@ -9,8 +9,10 @@
 #   (GPUS / tensor_parallel_degree); SHARDING (stage2; stage1 or "" on CPU); NUM_GENERATIONS; MODEL; DATASET_NAME;
 #   IMAGE_ROOT; RUN_NAME (default <config>_<GPUS>GPUS); OUTPUT_DIR (work_dirs/$RUN_NAME);
 #   TRAINER_INSTANCES=ip1,ip2 (nodes; their count is NNODES), MASTER=ip:port (first node's), RANK (this node's);
-#   DRY_RUN=1 (or --dry-run) prints the resolved command and config and launches nothing.
+#   DRY_RUN=1 (or --dry-run) prints the resolved command and config and launches nothing;
+#   ENTRY (paddlemix.rl.grpo.train) the trainer module: scripts/run_sft.sh sets paddlemix.sft.train.
 set -euo pipefail
+ENTRY=${ENTRY:-paddlemix.rl.grpo.train}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DRY_RUN=${DRY_RUN:-0}
 if [ "${1:-}" = "--dry-run" ]; then
@@ -56,7 +58,7 @@ launch=(python -m paddle.distributed.launch --nproc_per_node "$GPUS" --log_dir "
 if [ "$NNODES" -gt 1 ]; then
   launch+=(--nnodes "$NNODES" --ips "$TRAINER_INSTANCES" ${MASTER:+--master "$MASTER"} ${RANK:+--rank "$RANK"})
 fi
-cmd=("${launch[@]}" python -m paddlemix.rl.grpo.train "${flags[@]}" "$@")
+cmd=("${launch[@]}" python -m "$ENTRY" "${flags[@]}" "$@")
 
 if [ "$DRY_RUN" = 1 ]; then
   echo "GPUS=$GPUS NNODES=$NNODES TRAINER_INSTANCES=$TRAINER_INSTANCES MASTER=$MASTER BATCH_SIZE=${BATCH_SIZE:-}" \
@@ -65,7 +67,7 @@ if [ "$DRY_RUN" = 1 ]; then
     "NUM_GENERATIONS=${NUM_GENERATIONS:-} RUN_NAME=$RUN_NAME OUTPUT_DIR=$OUTPUT_DIR"
   echo "command (in $ROOT):"
   echo "  ${cmd[*]}"
-  exec python -m paddlemix.rl.grpo.train --print_config "${flags[@]}" "$@"
+  exec python -m "$ENTRY" --print_config "${flags[@]}" "$@"
 fi
 mkdir -p "$OUTPUT_DIR"
 exec "${cmd[@]}"

@@ -154,3 +154,18 @@ def test_a_non_editable_install_has_the_quickstart_model(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip().splitlines()[-1].startswith("ok qwen2_vl")
+
+
+@pytest.mark.slow
+def test_a_shortened_quickstart_learns_to_count(tmp_path):
+    # The real pipeline (data, SFT and GRPO launched on 2 processes, evals), shortened: the model must beat
+    # the best constant answer by a clear margin, and lose it when the images are shuffled.
+    result = quickstart.main(
+        ["--workdir", str(tmp_path / "qs"), "--n_train", "600", "--n_eval", "90"]
+        + ["--sft_steps", "300", "--grpo_steps", "10"]
+    )
+    constant = result["best_constant_pct"]
+    assert result["before"]["accuracy_pct"] < constant
+    assert result["after"]["accuracy_pct"] >= constant + 12, result
+    assert result["shuffled_images_pct"] < result["after"]["accuracy_pct"] - 8, result
+    assert os.path.getsize(tmp_path / "qs" / "reward_curve.png") > 1000

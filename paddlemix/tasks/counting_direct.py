@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from paddlemix.tasks.counting import is_count
 from paddlemix.tasks.r1v import hf_folder, math_fixed_correct
 from paddlemix.tasks.registry import register_task
 from paddlemix.tasks.task import PromptTemplate, Task

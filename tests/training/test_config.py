@@ -27,9 +27,17 @@ def test_resolve_task(dataset, task, expected):
     "dataset, task, message",
     [
         ("data/rec.yaml", "counting", "the tasks that do: rec"),  # REC files hold REC samples only
-        ("data/Counting/x", "rec", "the tasks that do: counting, counting_direct, geometry"),  # rec needs a REC file
+        (
+            "data/Counting/x",
+            "rec",
+            "the tasks that do: counting, counting_direct, geometry",
+        ),  # rec needs a REC file
         ("data/Counting/x", "ocr", "unknown task 'ocr'; registered: "),  # unknown task, the known ones listed
-        ("data/Counting/x", None, "it could be counting, counting_direct, geometry"),  # a name that decides nothing
+        (
+            "data/Counting/x",
+            None,
+            "it could be counting, counting_direct, geometry",
+        ),  # a name that decides nothing
     ],
 )
 def test_resolve_task_errors(dataset, task, message):
