@@ -1,21 +1,20 @@
-"""The CPU quickstart: a tiny Qwen2-VL learns, with the real GRPO trainer, in a few minutes on 2 cores.
+"""The CPU quickstart: a tiny random Qwen2-VL learns to count 1-3 objects (SFT cold start, then GRPO) on 2 cores.
 
     bash scripts/quickstart.sh                     (installs the package, then runs this module)
-    python -m paddlemix.quickstart --workdir work_dirs/quickstart [--nproc 2] [--max_steps 300]
+    python -m paddlemix.quickstart --workdir work_dirs/quickstart [--nproc 2] [--sft_steps 260] [--grpo_steps 400]
 
 1. Copies the tiny random Qwen2-VL shipped with the package (`paddlemix/assets/tiny_qwen2_vl`: 2 layers,
-   hidden 64, vision depth 2, a 448-token vocabulary).
-2. Writes synthetic counting data of 1-4 objects: CLEVR-like training scenes, SuperCLEVR-like eval scenes.
-3. Evaluates it with the runner of `eval/test_r1-v.py` (greedy, the training prompt, one-token answers) and
-   scores the outputs with the training reward.
-4. Trains it with `python -m paddle.distributed.launch --nproc_per_node N python -m paddlemix.rl.grpo.train`.
-5. Evaluates the trained policy the same way, prints before/after, and writes `reward_curve.png` from the
-   run's VisualDL scalars (`visualdl --logdir <workdir>/train/runs`).
-
-The reward is `digit_share + accuracy`. A random 2-layer model never names the right count, so `accuracy`
-alone would give GRPO nothing to work with; `digit_share` (paddlemix/rewards/shaping.py) is dense, and a
-policy that answers in digits starts to hit the right count by chance. What rises is "answers with a digit", then
-a constant answer that is right for one count's share of the scenes, not counting ability (README: quickstart).
+   hidden 64, vision depth 2, a 448-token vocabulary; nothing pretrained).
+2. Writes synthetic counting scenes: a 3x3 board of 28-px squares (one merged vision token each), one object
+   in each of 1-3 distinct squares; training scenes and held-out eval scenes.
+3. Evaluates it greedily with the runner of `eval/test_r1-v.py`, task `counting_direct` (the bare question,
+   a one-token answer).
+4. SFT cold start: `python -m paddle.distributed.launch ... python -m paddlemix.sft.train` (target: the bare
+   number); evaluates again.
+5. GRPO from the SFT model: `... python -m paddlemix.rl.grpo.train` (reward `accuracy`); evaluates again, and
+   on the same questions with the images shuffled among them (the answers must depend on the image).
+6. Writes `reward_curve.png` (accuracy along the run), `summary.json` and the before/after table; VisualDL
+   logs under <workdir>/sft/runs and <workdir>/train/runs.
 """
 
 from __future__ import annotations
@@ -298,16 +297,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m paddlemix.quickstart", description=__doc__.splitlines()[0])
     p.add_argument("--workdir", default="work_dirs/quickstart")
     p.add_argument("--nproc", type=int, default=2, help="training processes (paddle.distributed.launch)")
-    p.add_argument("--n_train", type=int, default=2000)
+    p.add_argument("--n_train", type=int, default=5000)
     p.add_argument("--n_eval", type=int, default=150)
     p.add_argument(
         "--grid", type=int, default=3, help="scenes are grid x grid squares of 28 px (one token each)"
     )
     p.add_argument("--max_items", type=int, default=3, help="scenes hold 1..max_items objects")
-    p.add_argument("--sft_steps", type=int, default=400)
+    p.add_argument("--sft_steps", type=int, default=260)
     p.add_argument("--sft_batch_size", type=int, default=4, help="per process")
     p.add_argument("--sft_learning_rate", type=float, default=3e-3)
-    p.add_argument("--grpo_steps", type=int, default=200)
+    p.add_argument("--grpo_steps", type=int, default=400)
     p.add_argument("--grpo_batch_size", type=int, default=2, help="prompts per process")
     p.add_argument("--learning_rate", type=float, default=3e-4, help="GRPO's")
     p.add_argument("--num_generations", type=int, default=8)

@@ -161,7 +161,7 @@ def test_a_shortened_quickstart_learns_to_count(tmp_path):
     # The real pipeline (data, SFT and GRPO launched on 2 processes, evals), shortened: the model must beat
     # the best constant answer by a clear margin, and lose it when the images are shuffled.
     result = quickstart.main(
-        ["--workdir", str(tmp_path / "qs"), "--n_train", "600", "--n_eval", "90"]
+        ["--workdir", str(tmp_path / "qs"), "--n_train", "2000", "--n_eval", "90"]
         + ["--sft_steps", "300", "--grpo_steps", "10"]
     )
     constant = result["best_constant_pct"]
