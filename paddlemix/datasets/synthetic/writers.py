@@ -99,12 +99,12 @@ def write_counting_layout(
 
     Scenes hold min_items..max_items objects (fewer if they do not fit). `grid` = N > 0 draws the quickstart's
     scenes instead: one object per occupied square of an N × N grid of 28-px squares
-    (`draw_grid_counting_scene`).
+    (`draw_grid_counting_scene`), with an eval set balanced over the counts.
     """
 
-    def draw(rng):
+    def draw(rng, count=None):
         if grid:
-            return draw_grid_counting_scene(rng, grid, min_items, max_items)
+            return draw_grid_counting_scene(rng, grid, min_items, max_items, count=count)
         return draw_counting_scene(rng, min_items=min_items, max_items=max_items)
 
     root = os.path.join(out, COUNTING.dir)
@@ -116,7 +116,9 @@ def write_counting_layout(
     write_hf_dir(os.path.join(root, COUNTING.train[0]), {"train": rows}, TRAIN_FEATURES, layout)
     records = []
     for i in range(n_eval):
-        img, count = draw(sample_rng(seed, "counting", "eval", i))
+        # Grid eval sets are balanced (counts cycle), so the best constant answer scores 1 / #counts.
+        balanced = min_items + i % (max_items - min_items + 1) if grid else None
+        img, count = draw(sample_rng(seed, "counting", "eval", i), balanced)
         relative = f"./images/synthetic_superCLEVR_{i:06d}.png"
         _save(img, os.path.join(root, COUNTING.eval_image_root, relative))
         records.append({"image_path": relative, "question": EVAL_QUESTION, "ground_truth": count})
