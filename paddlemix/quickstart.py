@@ -306,7 +306,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sft_steps", type=int, default=260)
     p.add_argument("--sft_batch_size", type=int, default=4, help="per process")
     p.add_argument("--sft_learning_rate", type=float, default=3e-3)
-    p.add_argument("--grpo_steps", type=int, default=600)
+    p.add_argument("--grpo_steps", type=int, default=1500)
     p.add_argument("--grpo_batch_size", type=int, default=2, help="prompts per process")
     p.add_argument("--learning_rate", type=float, default=3e-4, help="GRPO's")
     p.add_argument("--num_generations", type=int, default=8)
