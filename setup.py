@@ -31,7 +31,7 @@ setup(
     extras_require={
         "test": ["pytest", "matplotlib"],
         "quickstart": ["matplotlib"],  # reward_curve.png
-        "reference": ["torch", "transformers>=4.50"],
+        "reference": ["torch", "transformers>=4.50", "peft"],  # parity tests; peft loads our LoRA adapters
         "modelscope": ["modelscope"],  # PADDLEMIX_HUB=modelscope downloads hub IDs from ModelScope
         "ocr": ["jieba", "nltk"],  # Perception-R1's CJK tokens and BLEU / METEOR (METEOR also needs WordNet data)
         "affordance": ["gensim"],  # the seed's word2vec recognition term, with a vectors file of your own

@@ -10,8 +10,10 @@
 #   IMAGE_ROOT; RUN_NAME (default <config>_<GPUS>GPUS); OUTPUT_DIR (work_dirs/$RUN_NAME);
 #   TRAINER_INSTANCES=ip1,ip2 (nodes; their count is NNODES), MASTER=ip:port (first node's), RANK (this node's);
 #   DRY_RUN=1 (or --dry-run) prints the resolved command and config and launches nothing.
+#   ENTRY (paddlemix.rl.grpo.train) the trainer module: scripts/run_sft.sh sets paddlemix.sft.train.
 # A bad variable or config prints one line `error: ...` and exits 2 before anything is launched or written.
 set -euo pipefail
+ENTRY=${ENTRY:-paddlemix.rl.grpo.train}
 die() {
   echo "error: $*" >&2
   exit 2
@@ -74,7 +76,7 @@ launch=(python -m paddle.distributed.launch --nproc_per_node "$GPUS" --log_dir "
 if [ "$NNODES" -gt 1 ]; then
   launch+=(--nnodes "$NNODES" --ips "$TRAINER_INSTANCES" ${MASTER:+--master "$MASTER"} ${RANK:+--rank "$RANK"})
 fi
-cmd=("${launch[@]}" python -m paddlemix.rl.grpo.train "${flags[@]}" "$@")
+cmd=("${launch[@]}" python -m "$ENTRY" "${flags[@]}" "$@")
 
 if [ "$DRY_RUN" = 1 ]; then
   echo "GPUS=$GPUS NNODES=$NNODES TRAINER_INSTANCES=$TRAINER_INSTANCES MASTER=$MASTER BATCH_SIZE=${BATCH_SIZE:-}" \
@@ -83,10 +85,10 @@ if [ "$DRY_RUN" = 1 ]; then
     "NUM_GENERATIONS=${NUM_GENERATIONS:-} RUN_NAME=$RUN_NAME OUTPUT_DIR=$OUTPUT_DIR"
   echo "command (in $ROOT):"
   echo "  ${cmd[*]}"
-  exec python -m paddlemix.rl.grpo.train --print_config "${flags[@]}" "$@"
+  exec python -m "$ENTRY" --print_config "${flags[@]}" "$@"
 fi
 # Check the whole config in one process first: an error is one line here, not one traceback per rank in the
 # launcher's logs, and the output directory is made only for a config that will run.
-python -m paddlemix.rl.grpo.train --print_config "${flags[@]}" "$@" >/dev/null
+python -m "$ENTRY" --print_config "${flags[@]}" "$@" >/dev/null
 mkdir -p "$OUTPUT_DIR"
 exec "${cmd[@]}"

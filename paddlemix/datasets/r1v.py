@@ -19,7 +19,8 @@ from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.hf_dir import HFTable, MissingSplitError, read_hf_dir
 
 CACHE_ENV = "PADDLEMIX_DATA_CACHE"
-R1V_TASKS = ("counting", "geometry")  # the sample labels of the two R1-V sets this module reads
+# The sample labels of the R1-V sets this module reads (counting_direct: counting, asked without a template).
+R1V_TASKS = ("counting", "geometry", "counting_direct")
 
 
 def default_cache_dir() -> str:

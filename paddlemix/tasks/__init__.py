@@ -2,7 +2,7 @@
 
     from paddlemix.tasks import get_task, list_tasks, load_task_samples, resolve_task, sample_messages
 
-    list_tasks()    # ["affordance", "counting", "counting_boxes", "detection", "geometry", "grounding", "ocr", "ovd", "rec"]
+    list_tasks()    # ["affordance", "counting", "counting_boxes", "counting_direct", "detection", "geometry", ...]
     task = get_task("geometry")                    # "geoqa" is an alias
     resolve_task("data/Counting/clevr_cogen_a_train")  # "counting": from the formats the tasks declare
     train = load_task_samples("configs/data/rec.yaml", image_root="data/REC")
@@ -17,6 +17,7 @@ from paddlemix.tasks import (  # noqa: F401
     affordance,
     counting,
     counting_boxes,
+    counting_direct,
     detection,
     geometry,
     grounding,

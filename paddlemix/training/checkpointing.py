@@ -2,6 +2,7 @@
 
     output_dir/checkpoint-{step}/
         config.json, model.safetensors, tokenizer/processor files   the policy, in the hub layout
+        (or trainable.safetensors instead, with trainable_only: the parameters that train, e.g. LoRA adapters)
         optimizer.pdopt  (or optimizer.rank{r}.pdopt when sharded)  AdamW moments (and fp32 master weights)
         rng_state.rank{r}.pkl                                       python / numpy / paddle RNG states
         trainer_state.json                                          step, data position, LR schedule, config
@@ -25,6 +26,8 @@ import re
 import shutil
 
 import paddle
+from safetensors import safe_open
+from safetensors.paddle import save_file
 
 from paddlemix.distributed import barrier, get_rng_states, set_rng_states
 from paddlemix.errors import UserError
@@ -33,6 +36,7 @@ from paddlemix.models.checkpoint import load_checkpoint
 logger = logging.getLogger(__name__)
 
 PREFIX = "checkpoint-"
+TRAINABLE = "trainable.safetensors"
 MANIFEST = "manifest.json"
 STATE = "trainer_state.json"
 PROCESSOR_FILES = (
@@ -111,10 +115,13 @@ def save_checkpoint(
     rank: int = 0,
     sharded_optimizer: bool = False,
     total_limit: int | None = None,
+    trainable_only: bool = False,
 ) -> str:
     """Write checkpoint-{step} atomically (every rank calls this); returns its path.
 
     `state` (JSON-serialisable) is written as trainer_state.json; `source_dir` provides the processor files.
+    `trainable_only` writes only the parameters that train (by name, Paddle layout), e.g. LoRA adapters: the
+    frozen rest is the starting checkpoint, which resuming loads first anyway.
     """
     final = os.path.join(output_dir, f"{PREFIX}{step}")
     tmp = os.path.join(output_dir, f".tmp-{PREFIX}{step}")
@@ -123,7 +130,11 @@ def save_checkpoint(
         os.makedirs(tmp)
     barrier()
     if rank == 0:
-        model.save_pretrained(tmp)
+        if trainable_only:
+            trainable = {n: p.detach() for n, p in model.named_parameters() if not p.stop_gradient}
+            save_file(trainable, os.path.join(tmp, TRAINABLE), metadata={"format": "paddle"})
+        else:
+            model.save_pretrained(tmp)
         copy_processor_files(source_dir, tmp)
         with open(os.path.join(tmp, STATE), "w", encoding="utf-8") as f:
             json.dump(state, f, indent=2)
@@ -245,7 +256,10 @@ def load_training_state(path: str, model, optimizer, rank: int = 0, sharded_opti
             f"{'with' if sharded_optimizer else 'without'} sharded optimizer states differently from this run; "
             "resume with the same world size and --sharding"
         )
-    load_checkpoint(model, path, ignore_keys=model.tied_keys())
+    if os.path.isfile(os.path.join(path, TRAINABLE)):
+        _load_trainable(model, os.path.join(path, TRAINABLE))
+    else:
+        load_checkpoint(model, path, ignore_keys=model.tied_keys())
     names = {n: p.name for n, p in model.named_parameters()}
     saved = paddle.load(opt_path)
     optimizer.set_state_dict(_rename_state(saved, names))
@@ -254,3 +268,18 @@ def load_training_state(path: str, model, optimizer, rank: int = 0, sharded_opti
         with open(rng, "rb") as f:
             set_rng_states(pickle.load(f))
     return state
+
+
+def _load_trainable(model, file: str) -> None:
+    """Set the trainable parameters from a `trainable_only` checkpoint; the names must match exactly."""
+    params = {n: p for n, p in model.named_parameters() if not p.stop_gradient}
+    with safe_open(file, framework="paddle") as f:
+        keys = set(f.keys())
+        if keys != set(params):
+            raise CheckpointCorrupt(
+                f"{file} holds {len(keys)} trainable tensors but the model trains {len(params)} "
+                f"(e.g. only in the file: {sorted(keys - set(params))[:3]}, only in the model: "
+                f"{sorted(set(params) - keys)[:3]}); resume with the same LoRA and freezing options"
+            )
+        for name in keys:
+            params[name].set_value(f.get_tensor(name).astype(params[name].dtype))

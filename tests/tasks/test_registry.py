@@ -62,7 +62,8 @@ def test_resolve_task(path, task, expected):
 
 def test_a_folder_no_name_decides_lists_the_candidates():
     with pytest.raises(
-        ValueError, match=r"could be affordance, counting, detection, geometry, grounding, ocr .*pass --task"
+        ValueError,
+        match=r"could be affordance, counting, counting_direct, detection, geometry, grounding, ocr .*pass --task",
     ):
         resolve_task("data/my_set")
 
@@ -75,7 +76,9 @@ def test_a_name_matching_two_tasks_is_ambiguous():
 def test_a_task_that_does_not_read_the_file_is_an_error():
     with pytest.raises(ValueError, match="--task counting does not read configs/data/rec.yaml.*rec"):
         resolve_task("configs/data/rec.yaml", "counting")
-    with pytest.raises(ValueError, match="does not read data/GEO.*counting, detection, geometry, grounding"):
+    with pytest.raises(
+        ValueError, match="does not read data/GEO.*counting, counting_direct, detection, geometry, grounding"
+    ):
         resolve_task("data/GEO/GEOQA_R1V_Train_8K", "rec")
 
 

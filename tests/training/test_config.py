@@ -30,7 +30,7 @@ def test_resolve_task(dataset, task, expected):
         (
             "data/Counting/x",
             "rec",
-            "the tasks that do: affordance, counting, detection, geometry, grounding, ocr",
+            "the tasks that do: affordance, counting, counting_direct, detection, geometry, grounding, ocr",
         ),  # rec needs a REC file
         (
             "data/Counting/x",
@@ -40,7 +40,7 @@ def test_resolve_task(dataset, task, expected):
         (
             "data/Counting/x",
             None,
-            "it could be affordance, counting, detection, geometry, grounding, ocr",
+            "it could be affordance, counting, counting_direct, detection, geometry, grounding, ocr",
         ),  # a name that decides nothing
     ],
 )

@@ -31,6 +31,7 @@ from paddlemix.datasets.synthetic.counting import (
     TRAIN_QUESTION,
     counting_solution,
     draw_counting_scene,
+    draw_grid_counting_scene,
 )
 from paddlemix.datasets.synthetic.geometry import draw_geometry_problem, geometry_solution
 from paddlemix.datasets.synthetic.ocr import write_ocr_layout
@@ -96,25 +97,32 @@ def write_counting_layout(
     layout: str = "hub",
     min_items: int = 3,
     max_items: int = 10,
+    grid: int = 0,
 ) -> str:
     """Counting/ with a CLEVR-like training set (HF directory) and a SuperCLEVR-like eval set; returns Counting/.
 
-    Scenes hold min_items..max_items objects (fewer if they do not fit).
+    Scenes hold min_items..max_items objects (fewer if they do not fit). `grid` = N > 0 draws the quickstart's
+    scenes instead: one object per occupied square of an N × N grid of 28-px squares
+    (`draw_grid_counting_scene`), with an eval set balanced over the counts.
     """
+
+    def draw(rng, count=None):
+        if grid:
+            return draw_grid_counting_scene(rng, grid, min_items, max_items, count=count)
+        return draw_counting_scene(rng, min_items=min_items, max_items=max_items)
+
     root = os.path.join(out, COUNTING.dir)
     rows = []
     for i in range(n):
-        img, count = draw_counting_scene(
-            sample_rng(seed, "counting", "train", i), min_items=min_items, max_items=max_items
-        )
+        img, count = draw(sample_rng(seed, "counting", "train", i))
         cell = {"bytes": _png(img), "path": f"synthetic_clevr_train_{i:06d}.png"}
         rows.append({"image": cell, "problem": TRAIN_QUESTION, "solution": counting_solution(count)})
     write_hf_dir(os.path.join(root, COUNTING.train[0]), {"train": rows}, TRAIN_FEATURES, layout)
     records = []
     for i in range(n_eval):
-        img, count = draw_counting_scene(
-            sample_rng(seed, "counting", "eval", i), min_items=min_items, max_items=max_items
-        )
+        # Grid eval sets are balanced (counts cycle), so the best constant answer scores 1 / #counts.
+        balanced = min_items + i % (max_items - min_items + 1) if grid else None
+        img, count = draw(sample_rng(seed, "counting", "eval", i), balanced)
         relative = f"./images/synthetic_superCLEVR_{i:06d}.png"
         _save(img, os.path.join(root, COUNTING.eval_image_root, relative))
         records.append({"image_path": relative, "question": EVAL_QUESTION, "ground_truth": count})

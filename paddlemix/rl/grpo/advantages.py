@@ -76,7 +76,7 @@ def zero_std_fraction(rewards, group_size: int) -> float:
     return float(constant.astype("float32").mean())
 
 
-def slot_advantages(rewards: np.ndarray, scale_rewards: str = "group") -> np.ndarray:
+def slot_advantages(rewards: np.ndarray, scale_rewards: str = "group", eps: float = 1e-4) -> np.ndarray:
     """Advantages (P, G) float32 of a rollout batch's rewards (P prompts × G), computed over the valid rows.
 
     A row of NaN (a dropped prompt) stays NaN and takes no part in the "batch" std.
@@ -86,6 +86,8 @@ def slot_advantages(rewards: np.ndarray, scale_rewards: str = "group") -> np.nda
     if valid.any():
         flat = paddle.to_tensor(rewards[valid].reshape([-1]).astype("float32"))
         out[valid] = (
-            group_advantages(flat, rewards.shape[1], scale_rewards).numpy().reshape([-1, rewards.shape[1]])
+            group_advantages(flat, rewards.shape[1], scale_rewards, eps)
+            .numpy()
+            .reshape([-1, rewards.shape[1]])
         )
     return out

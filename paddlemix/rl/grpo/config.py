@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from paddlemix.config import Switch, load_config, opt, section
+from paddlemix.peft.options import LoraOptions
 from paddlemix.rl.grpo.advantages import SCALE_REWARDS
-from paddlemix.rl.grpo.loss import LOSS_TYPES
+from paddlemix.rl.grpo.loss import KL_ESTIMATORS, LOSS_TYPES
 from paddlemix.training.config import (
     DataConfig,
     DistributedConfig,
@@ -40,6 +41,9 @@ class GRPOConfig:
     top_p: float = opt(1.0, "nucleus sampling mass; 1.0 keeps every token")
     top_k: int = opt(50, "sample among the k most likely tokens (the seed's); 0 disables")
     beta: float = opt(0.04, "weight of the k3 KL to the frozen reference; 0 builds no reference model at all")
+    kl_estimator: str = opt(
+        "k3", "k1 | k3 | low_var_kl (k3 clamped to ±10): the per-token KL estimate beta weighs"
+    )
     epsilon: float = opt(0.2, "PPO clip: the ratio is kept within [1 - epsilon, 1 + epsilon_high]")
     epsilon_high: float | None = opt(None, "upper clip (DAPO's clip-higher); default epsilon")
     num_iterations: int = opt(
@@ -47,6 +51,11 @@ class GRPOConfig:
     )
     loss_type: str = opt("grpo", "grpo | bnpo | dr_grpo | dapo: how per-token losses are averaged (loss.py)")
     scale_rewards: str = opt("group", "group | batch | none: what the centred rewards are divided by")
+    advantage_epsilon: float = opt(1e-4, "added to the std the centred rewards are divided by")
+    dynamic_sampling: bool = opt(
+        False, "DAPO: replace groups whose rewards are all equal (zero advantage) with new prompts"
+    )
+    max_resample: int = opt(3, "dynamic sampling: attempts to replace them before the step goes on")
     reward_funcs: list[str] = opt(
         doc="registered rewards (paddlemix.rewards), summed with reward_weights",
         factory=lambda: ["accuracy", "format"],
@@ -82,8 +91,23 @@ class GRPOConfig:
             self.loss_type in LOSS_TYPES,
             f"--loss_type must be one of {sorted(LOSS_TYPES)}, got {self.loss_type!r}",
         )
+        check(
+            self.kl_estimator in KL_ESTIMATORS,
+            f"--kl_estimator must be one of {sorted(KL_ESTIMATORS)}, got {self.kl_estimator!r}",
+        )
+        check(self.beta > 0 or self.kl_estimator == "k3", "--kl_estimator has no effect with --beta 0")
+        check(self.advantage_epsilon > 0, f"--advantage_epsilon must be > 0, got {self.advantage_epsilon}")
+        check(
+            self.scale_rewards != "none" or self.advantage_epsilon == 1e-4,
+            "--advantage_epsilon has no effect with --scale_rewards none",
+        )
         check(self.scale_rewards in SCALE_REWARDS, f"--scale_rewards must be one of {SCALE_REWARDS}")
         check(bool(self.reward_funcs), "--reward_funcs names no reward")
+        check(self.max_resample >= 1, f"--max_resample must be >= 1, got {self.max_resample}")
+        check(
+            self.dynamic_sampling or self.max_resample == 3,
+            "--max_resample has no effect without --dynamic_sampling",
+        )
         if self.reward_weights is not None:
             check(
                 len(self.reward_weights) == len(self.reward_funcs),
@@ -104,12 +128,18 @@ class TrainConfig:
     model: ModelConfig = section(ModelConfig)
     data: DataConfig = section(DataConfig)
     grpo: GRPOConfig = section(GRPOConfig)
+    lora: LoraOptions = section(LoraOptions)
     trainer: TrainerConfig = section(TrainerConfig)
     distributed: DistributedConfig = section(DistributedConfig)
 
     def __post_init__(self):
         """Combinations across sections."""
         t, g = self.trainer, self.grpo
+        check(
+            not (self.lora.enabled and self.model.freeze_vision),
+            "--freeze_vision has no effect with --lora_rank > 0 (LoRA freezes the vision tower unless "
+            "--lora_train_vision_tower / --lora_train_merger)",
+        )
         if t.save_strategy == "steps":
             check(
                 t.save_steps % g.num_iterations == 0,

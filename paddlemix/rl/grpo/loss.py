@@ -7,7 +7,7 @@ through the current policy's log-probs `logp`.
     ratio     = exp(logp − old_logp)
     surrogate = −min(ratio·A, clip(ratio, 1 − ε, 1 + ε_high)·A)
     k3        = exp(ref − logp) − (ref − logp) − 1
-    per_token = surrogate + β·k3
+    per_token = surrogate + β·KL, KL one of `KL_ESTIMATORS` (default k3)
 
 With μ = 1 (one update per rollout) `old_logp` is `logp.detach()`, so ratio = 1 and the clip never binds;
 with μ > 1 it holds the log-probs stored at rollout time.
@@ -221,6 +221,20 @@ def k3_kl(logp: paddle.Tensor, ref_logp: paddle.Tensor) -> paddle.Tensor:
     return paddle.exp(delta) - delta - 1.0
 
 
+def k1_kl(logp: paddle.Tensor, ref_logp: paddle.Tensor) -> paddle.Tensor:
+    """The k1 estimator per token, (n, T): logp − ref, unbiased but signed and high-variance."""
+    return logp.astype("float32") - ref_logp.astype("float32")
+
+
+def low_var_kl(logp: paddle.Tensor, ref_logp: paddle.Tensor) -> paddle.Tensor:
+    """k3 clamped to [-10, 10] per token, (n, T): verl's (and Affordance-R1's) `low_var_kl`, safe in bf16."""
+    return paddle.clip(k3_kl(logp, ref_logp), min=-10.0, max=10.0)
+
+
+# --kl_estimator name -> per-token KL(π‖π_ref) estimate from the sampled tokens' log-probs.
+KL_ESTIMATORS = {"k1": k1_kl, "k3": k3_kl, "low_var_kl": low_var_kl}
+
+
 def clipped_surrogate(
     logp: paddle.Tensor,
     old_logp: paddle.Tensor | None,
@@ -281,12 +295,13 @@ def grpo_loss(
     loss_type: str = "grpo",
     max_completion_length: int | None = None,
     num_items_in_batch=None,
+    kl_estimator: str = "k3",
 ) -> tuple[paddle.Tensor, dict[str, paddle.Tensor]]:
     """The scalar GRPO loss of a micro-batch and its metrics; see the module docstring for the formula.
 
     logp: (n, T) current log-probs, the only input the gradient flows through. old_logp: (n, T), or None
     for μ = 1. ref_logp: (n, T) under the frozen reference; None exactly when beta == 0. advantages: (n,).
-    mask: (n, T). Metrics are detached 0-d float32 tensors, token means over this micro-batch: `kl` (only
+    mask: (n, T). kl_estimator: a name of `KL_ESTIMATORS`. Metrics are detached 0-d float32 tensors, token means over this micro-batch: `kl` (only
     when beta > 0), `clip_ratio`, and its split `clip_ratio_low` (A < 0) and `clip_ratio_high` (A > 0).
     """
     if beta < 0:
@@ -302,7 +317,9 @@ def grpo_loss(
     if beta > 0:
         if list(ref_logp.shape) != list(logp.shape):
             raise ValueError(f"ref_logp has shape {list(ref_logp.shape)}, logp {list(logp.shape)}")
-        kl = k3_kl(logp, ref_logp.detach())
+        if kl_estimator not in KL_ESTIMATORS:
+            raise ValueError(f"unknown kl_estimator {kl_estimator!r}; known: {', '.join(KL_ESTIMATORS)}")
+        kl = KL_ESTIMATORS[kl_estimator](logp, ref_logp.detach())
         per_token = per_token + beta * kl
         metrics["kl"] = _masked_mean(kl.detach(), float_mask)
     loss = aggregate(per_token, float_mask, loss_type, max_completion_length, num_items_in_batch)

@@ -26,6 +26,7 @@ rank's groups of one micro-step), averaged over micro-steps and ranks, as in trl
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -38,6 +39,7 @@ from paddlemix.config import ConfigError, config_to_dict
 from paddlemix.distributed import DistEnv, all_reduce_array, derived_seed, seed_everything
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.models.runtime import resolve_attn, stop_token_ids
+from paddlemix.peft import apply_lora, merged_and_unloaded
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
 from paddlemix.rl.grpo.advantages import slot_advantages
@@ -45,6 +47,7 @@ from paddlemix.rl.grpo.config import TrainConfig
 from paddlemix.rl.grpo.loss import LossCounts, grpo_loss, loss_weight
 from paddlemix.rl.grpo.rollout import (
     Group,
+    RewardTable,
     RolloutBatch,
     completions_path,
     gather_rewards,
@@ -55,6 +58,7 @@ from paddlemix.rl.grpo.rollout import (
 )
 from paddlemix.training import checkpointing
 from paddlemix.training.data import (
+    Drop,
     PromptEncoder,
     PromptLoader,
     PromptSchedule,
@@ -67,7 +71,7 @@ from paddlemix.training.metrics_logging import metrics_logger
 from paddlemix.training.optimizer import build_optimizer
 from paddlemix.training.output_dir import prepare_output_dir, save_final_model
 from paddlemix.training.precision import resolve_precision
-from paddlemix.training.reference import build_reference
+from paddlemix.training.reference import AdapterFreeLogprobs, build_reference
 from paddlemix.training.update import (
     NonFiniteGuard,
     NonFiniteLossError,
@@ -114,14 +118,19 @@ class GRPOTrainer:
             recompute=m.recompute,
             attn_implementation=attn,
         )
-        if m.freeze_vision:
+        if cfg.lora.enabled:
+            apply_lora(self.model, cfg.lora.lora_config())
+        elif m.freeze_vision:
             for p in self.model.visual.parameters():
                 p.stop_gradient = True
         self.model.train()
-        self.ref_model = (
-            build_reference(m.model_name_or_path, self.precision.weights_dtype, attn) if g.beta > 0 else None
-        )
-        self._reference = PolicyLogprobs(self.ref_model) if self.ref_model is not None else None
+        # With LoRA the reference is the policy with its adapters off: no second copy of the weights.
+        self.ref_model, self._reference = None, None
+        if g.beta > 0 and cfg.lora.enabled:
+            self._reference = AdapterFreeLogprobs(self.model)
+        elif g.beta > 0:
+            self.ref_model = build_reference(m.model_name_or_path, self.precision.weights_dtype, attn)
+            self._reference = PolicyLogprobs(self.ref_model)
         self.processor = Qwen2VLProcessor.from_pretrained(
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
@@ -204,7 +213,12 @@ class GRPOTrainer:
 
         names = list(self.reward_funcs)
         table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
-        advantages = slot_advantages(table.rewards, g.scale_rewards)
+        sampling_metrics = {}
+        if g.dynamic_sampling:
+            start = time.perf_counter()
+            groups, table, sampling_metrics = self.resample_constant_groups(index, groups, table)
+            timings["time/resampling"] = time.perf_counter() - start
+        advantages = slot_advantages(table.rewards, g.scale_rewards, g.advantage_epsilon)
         for group in groups:
             group.advantages = paddle.to_tensor(advantages[group.slot])
 
@@ -213,7 +227,7 @@ class GRPOTrainer:
             for group in groups:
                 if g.num_iterations > 1:
                     group.old_logprobs = self._logprobs(self._wrapped, group)
-                if self.ref_model is not None:
+                if self._reference is not None:
                     group.ref_logprobs = self._logprobs(self._reference, group)
         timings["time/reference"] = time.perf_counter() - start
 
@@ -224,10 +238,59 @@ class GRPOTrainer:
         drops = Counter(dict(zip(DROP_REASONS, totals[:2])))
         metrics = {f"drops/{r}": drops[r] for r in DROP_REASONS}
         metrics["groups"] = float(table.valid.sum())
+        metrics.update(sampling_metrics)
         stats = rollout_metrics(table)
         if stats:
             metrics.update(stats, reward_errors=float(totals[2]))
         return RolloutBatch(index, groups, table, drops, {**metrics, **timings})
+
+    def resample_constant_groups(
+        self, index: int, groups: list[Group], table: RewardTable
+    ) -> tuple[list[Group], RewardTable, dict]:
+        """DAPO's dynamic sampling: replace groups whose rewards are all equal, up to `max_resample` times.
+
+        Such a group has zero advantage, so it teaches nothing. Its slot gets a new prompt, drawn from a
+        stream seeded by (seed, batch, slot, attempt) that leaves the main prompt stream (and so resuming)
+        untouched, generated on the rank that owns the slot. The table is gathered again after each attempt,
+        so every rank sees the same constant slots and runs the same number of attempts. Groups still constant
+        after the last attempt stay, with zero advantage. Logged: the fraction of groups that were constant
+        at first (`dynamic_sampling/dropped_fraction`), after the last attempt, and the attempts made.
+        """
+        g, t = self.cfg.grpo, self.cfg.trainer
+        names = list(self.reward_funcs)
+
+        def constant_slots(table: RewardTable) -> set:
+            rows = table.rewards
+            return {int(i) for i in np.flatnonzero(table.valid & (rows.max(axis=1) == rows.min(axis=1)))}
+
+        constant = constant_slots(table)
+        n_valid = max(int(table.valid.sum()), 1)
+        metrics = {"dynamic_sampling/dropped_fraction": len(constant) / n_valid}
+        attempt = 0
+        while constant and attempt < g.max_resample:
+            attempt += 1
+            replaced = []
+            for group in groups:
+                if group.slot not in constant:
+                    replaced.append(group)
+                    continue
+                pick = derived_seed(t.seed, "resample", index, group.slot, attempt) % len(self.dataset)
+                prompt = self.encoder.encode(self.dataset[pick])
+                if isinstance(prompt, Drop):
+                    replaced.append(group)
+                    continue
+                seed = derived_seed(t.seed, "rollout", index, group.slot, attempt)
+                new = generate_group(
+                    self.model, self.processor, prompt, g, seed, group.slot, group.micro_step, self.eos
+                )
+                score_group(new, self.reward_funcs, self.reward_weights, self.model.config.model_type)
+                replaced.append(new)
+            groups = replaced
+            table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
+            constant = constant_slots(table)
+        metrics["dynamic_sampling/constant_fraction"] = len(constant) / n_valid
+        metrics["dynamic_sampling/attempts"] = float(attempt)
+        return groups, table, metrics
 
     def _logprobs(self, layer, group: Group) -> paddle.Tensor:
         """(G, T) log-probs of a group's completions under `layer`, a (possibly wrapped) `PolicyLogprobs`."""
@@ -277,6 +340,7 @@ class GRPOTrainer:
                 loss_type=g.loss_type,
                 max_completion_length=g.max_completion_length,
                 num_items_in_batch=counts.num_items_in_batch,
+                kl_estimator=g.kl_estimator,
             )
             scaled = loss * loss_weight(g.loss_type, counts)
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
@@ -352,6 +416,7 @@ class GRPOTrainer:
             self.env.rank,
             self.env.optimizer_state_is_sharded,
             t.save_total_limit,
+            trainable_only=self.cfg.lora.enabled,
         )
 
     def train(self, stop_after: int | None = None) -> list[dict]:
@@ -371,7 +436,11 @@ class GRPOTrainer:
             if self.global_step >= self.total_steps:
                 self.env.gather_parameters(self._wrapped)
                 if self.env.rank == 0:
-                    save_final_model(self.model, t.output_dir, self.model.name_or_path)
+                    merged = (
+                        merged_and_unloaded(self.model) if self.cfg.lora.enabled else contextlib.nullcontext()
+                    )
+                    with merged:
+                        save_final_model(self.model, t.output_dir, self.model.name_or_path)
         finally:
             self.metrics.close()
             self.loader.close()
