@@ -31,6 +31,7 @@ import os
 
 from paddlemix.datasets import load_eval_jsonl
 from paddlemix.datasets.localization import load_coco_detection, load_grounding_eval
+from paddlemix.errors import UserError, missing_files_are_user_errors
 from paddlemix.evaluation.config import DTYPES, EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
@@ -153,8 +154,9 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
             coord_frame=args.coord_frame,
         )
     except (ValueError, FileNotFoundError) as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
-    return run_localization(args.command, cfg, splits, getattr(args, "mode", "all"))
+        raise UserError(str(e)) from e
+    with missing_files_are_user_errors():
+        return run_localization(args.command, cfg, splits, getattr(args, "mode", "all"))
 
 
 def list_splits(command: str, anno_dir: str) -> dict[str, str]:

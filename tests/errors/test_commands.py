@@ -28,6 +28,11 @@ TRAIN = [PY, "-m", "paddlemix.rl.grpo.train"]
 R1V = [PY, os.path.join(REPO, "eval", "test_r1-v.py")]
 REC = [PY, os.path.join(REPO, "eval", "test_rec.py")]
 RESCORE = [PY, "-m", "paddlemix.evaluation.rescore"]
+SFT = [PY, "-m", "paddlemix.sft.train"]
+DETECTION, GROUNDING, COUNTING, OCR = (
+    [PY, os.path.join(REPO, "eval", f"evaluate_{name}.py")]
+    for name in ("detection", "grounding", "counting", "ocr")
+)
 SYNTHETIC = [PY, "-m", "paddlemix.datasets.synthetic"]
 CHECK_LAYOUT = [PY, "-m", "paddlemix.datasets.check_layout"]
 DOCS = [PY, "-m", "paddlemix.config.docs"]
@@ -130,6 +135,12 @@ def _rows(root: str) -> list[Row]:
     r1v_args += ["--output_dir", eval_out, "--batch_size", "2"]
     rec_args = ["--model_name", "tiny", "--model_path", model, "--data_root", evals, "--image_root", rec_root]
     rec_args += ["--output_dir", eval_out]
+    loc_args = ["--model_path", model, "--image_dir", counting, "--output_dir", eval_out]
+    empty = os.path.join(root, "empty_folder")
+    os.makedirs(empty)
+    bad_counting = _write(
+        os.path.join(root, "pixmo", "pixmo_count_val.jsonl"), lines[0] + "\n" + lines[1][:9] + "\n"
+    )
 
     result = {"question": "q", "ground_truth": 3, "model_output": "<answer>3</answer>"}
     results = json.dumps({"accuracy": 100.0, "results": [result] * 3}, indent=2)
@@ -253,6 +264,25 @@ def _rows(root: str) -> list[Row]:
             status=1,
             debug=True,
         ),
+        # --- eval/evaluate_{detection,grounding,counting,ocr}.py (the new tasks' evals) ---
+        Row(
+            "detection/missing-coco-file",
+            [*DETECTION, *loc_args, "--anno_dir", os.path.join(root, "nope_instances.json")],
+            ["nope_instances.json", "no such COCO instances file"],
+        ),
+        Row(
+            "grounding/no-split-files",
+            [*GROUNDING, *loc_args, "--anno_dir", empty],
+            [empty, "no *.json split"],
+        ),
+        Row(
+            "counting/jsonl-bad-line",
+            [*COUNTING, *loc_args, "--anno_dir", os.path.dirname(bad_counting)],
+            [f"{bad_counting}:2", "not JSON"],
+        ),
+        Row("ocr/missing-split", [*OCR, *loc_args, "--anno_dir", empty], ["en_page_ocr", empty]),
+        # --- python -m paddlemix.sft.train ---
+        Row("sft/no-config", [*SFT, "--config", "nope.yaml"], ["nope.yaml", "no such file"]),
         # --- eval/test_rec.py ---
         Row(
             "rec/truncated-annotations",
