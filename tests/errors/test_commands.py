@@ -123,6 +123,16 @@ def _rows(root: str) -> list[Row]:
     config["intermediate_size"] = config["intermediate_size"] * 2
     _write(os.path.join(mismatched, "config.json"), json.dumps(config))
 
+    # Checkpoint folders whose config.json, or tokenizer.json, was cut short.
+    bad_config_model, bad_tokenizer_model = (
+        os.path.join(root, "bad_config_model"),
+        os.path.join(root, "bad_tok_model"),
+    )
+    for folder, name in ((bad_config_model, "config.json"), (bad_tokenizer_model, "tokenizer.json")):
+        shutil.copytree(model, folder)
+        text = open(os.path.join(folder, name), encoding="utf-8").read()
+        _write(os.path.join(folder, name), text[: len(text) // 2])
+
     eval_jsonl = os.path.join(counting, "superclevr_test200_counting_problems.jsonl")
     lines = open(eval_jsonl, encoding="utf-8").read().splitlines()
     evals = os.path.join(root, "evals")
@@ -283,6 +293,16 @@ def _rows(root: str) -> list[Row]:
         Row("ocr/missing-split", [*OCR, *loc_args, "--anno_dir", empty], ["en_page_ocr", empty]),
         # --- python -m paddlemix.sft.train ---
         Row("sft/no-config", [*SFT, "--config", "nope.yaml"], ["nope.yaml", "no such file"]),
+        Row(
+            "r1v/truncated-config-json",
+            [*R1V, *r1v_args, "--data_root", counting, "--model_path", bad_config_model],
+            [os.path.join(bad_config_model, "config.json"), "not valid JSON"],
+        ),
+        Row(
+            "r1v/truncated-tokenizer-json",
+            [*R1V, *r1v_args, "--data_root", counting, "--model_path", bad_tokenizer_model],
+            [os.path.join(bad_tokenizer_model, "tokenizer.json"), "not a readable tokenizer file"],
+        ),
         # --- eval/test_rec.py ---
         Row(
             "rec/truncated-annotations",
