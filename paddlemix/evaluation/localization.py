@@ -44,7 +44,7 @@ from paddlemix.metrics.detection import grounding_summary
 from paddlemix.models.runtime import ATTN_NAMES
 from paddlemix.tasks import prompt_text, sample_messages
 from paddlemix.tasks.grounding import result_scores
-from paddlemix.tasks.localization_scoring import detection_stats
+from paddlemix.tasks.localization_scoring import DETECTION_METRICS, detection_stats
 
 # PR1 evaluate_grounding.py ALL_DATASETS, in its order; other *.json splits follow, sorted.
 PR1_GROUNDING_SPLITS = (
@@ -60,7 +60,7 @@ PR1_GROUNDING_SPLITS = (
 )
 PR1_COUNTING_SPLITS = ("pixmo_count_val540", "pixmo_count_test540")
 COMMANDS = {  # command -> (task, results prefix, PR1's max_new_tokens, --metric choices)
-    "detection": ("detection", "detection", 4096, ("fixed", "vision_r1", "pr1")),
+    "detection": ("detection", "detection", 4096, DETECTION_METRICS),
     "grounding": ("grounding", "grounding", 512, ("fixed", "pr1")),
     "counting": ("counting_boxes", "counting", 512, ("fixed", "pr1")),
 }
