@@ -9,6 +9,7 @@ import pytest
 
 import paddlemix.rl.grpo.trainer as trainer_module
 from paddlemix.errors import DataError
+from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.rl.grpo import loss as loss_module
 from paddlemix.rl.grpo.trainer import GRPOTrainer, NonFiniteLossError
 from paddlemix.training import checkpointing
@@ -39,9 +40,9 @@ def test_every_trainable_parameter_changes_after_one_step_and_frozen_ones_do_not
 
 def test_beta_zero_builds_no_reference(counting_dir, tmp_path, monkeypatch):
     loads = []
-    original = trainer_module.AutoModelForConditionalGeneration.from_pretrained
+    original = AutoModelForConditionalGeneration.from_pretrained
     monkeypatch.setattr(
-        trainer_module.AutoModelForConditionalGeneration,
+        AutoModelForConditionalGeneration,
         "from_pretrained",
         lambda *a, **k: loads.append(a) or original(*a, **k),
     )
