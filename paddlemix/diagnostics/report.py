@@ -6,7 +6,7 @@ is 0 when every check that ran passed and 1 when one failed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 
@@ -19,6 +19,7 @@ class CheckResult:
     status: str
     detail: str = ""
     tolerance: str = ""
+    figures: dict[str, float] = field(default_factory=dict)
 
     def line(self, width: int) -> str:
         """The report line: `STATUS  name  detail [tolerance]`."""
@@ -36,7 +37,7 @@ def within(name: str, figures: dict[str, float], limits: dict[str, float], note:
     bad = [k for k, limit in limits.items() if not figures[k] <= limit]  # NaN fails too
     detail = ", ".join(f"{k} {_fmt(v)}" for k, v in figures.items())
     tolerance = ", ".join(f"{k} <= {_fmt(v)}" for k, v in limits.items())
-    return CheckResult(name, FAIL if bad else PASS, f"{detail}{note}", tolerance)
+    return CheckResult(name, FAIL if bad else PASS, f"{detail}{note}", tolerance, dict(figures))
 
 
 def _fmt(value: float) -> str:

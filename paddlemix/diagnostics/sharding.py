@@ -4,7 +4,7 @@ weights.
 `scripts/check_gpu.sh` launches this module once per mode on 2+ GPUs:
 
     python -m paddle.distributed.launch --devices 0,1 python -m paddlemix.diagnostics.sharding \
-        --model PATH --out RUNS/stage2 --mode stage2
+        --out RUNS/stage2 --mode stage2
 
 and `gpu_check --sharding-runs RUNS` compares `RUNS/{stage2,stage3}/model.safetensors` with `RUNS/dp/`. Every
 mode trains float32 on the same prompts per rank with the same seeds, so the rollouts agree and the final
@@ -20,6 +20,7 @@ import numpy as np
 
 from paddlemix.diagnostics.grpo_setup import register_reward, train_flags, write_prompts
 from paddlemix.diagnostics.report import FAIL, CheckResult, skipped, within
+from paddlemix.diagnostics.subject import bundled_model
 from paddlemix.errors import run_main
 
 MODES = {"dp": "", "stage2": "stage2", "stage3": "stage3"}
@@ -33,11 +34,12 @@ def main(argv: list[str]) -> None:
     from paddlemix.rl.grpo import train
 
     p = argparse.ArgumentParser(prog="python -m paddlemix.diagnostics.sharding")
-    p.add_argument("--model", required=True)
+    p.add_argument("--model", default=bundled_model(), help="default: the bundled tiny Qwen2-VL")
     p.add_argument("--out", required=True, help="the run's output directory")
     p.add_argument("--mode", choices=sorted(MODES), required=True)
     args = p.parse_args(argv)
     register_reward()
+    os.environ.setdefault("PADDLEMIX_DATA_CACHE", os.path.join(args.out, "image_cache"))
     rank = os.environ.get("PADDLE_TRAINER_ID", "0")
     # Each rank writes its own (identical) copy, so no rank reads a half-written file.
     dataset = write_prompts(os.path.join(args.out, "data", f"rank{rank}"))
