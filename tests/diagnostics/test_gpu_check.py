@@ -145,25 +145,42 @@ def test_bf16_step_comparison_reads_and_compares_the_gradients(gpu_paths_in_floa
     assert bf16.status == FAIL and bf16.figures["grad_rel_l2"] == pytest.approx(0.5), bf16.detail
 
 
-def _run_dir(root, mode: str, weights: dict) -> None:
+def _run_dir(root, mode: str, weights: dict) -> str:
     os.makedirs(root / mode)
     save_file(weights, str(root / mode / sharding.WEIGHTS))
+    return str(root / mode / sharding.WEIGHTS)
+
+
+INITIAL = {"a": np.ones((3, 2), np.float32), "b": np.arange(4, dtype=np.float32)}
+TRAINED = {k: v + 3e-3 for k, v in INITIAL.items()}  # where 3 steps at lr 1e-3 take the weights
 
 
 def test_sharding_runs_are_compared_with_data_parallel(tmp_path):
-    w = {"a": np.ones((3, 2), np.float32), "b": np.arange(4, dtype=np.float32)}
-    _run_dir(tmp_path, "dp", w)
-    _run_dir(tmp_path, "stage2", {k: v + 1e-6 for k, v in w.items()})  # reduction-order rounding: passes
-    _run_dir(tmp_path, "stage3", {**w, "b": w["b"] + 1e-2})  # a real difference: fails
-    stage2, stage3 = sharding.compare_runs(str(tmp_path), gpus=2)
+    initial = _run_dir(tmp_path, "initial", INITIAL)
+    _run_dir(tmp_path, "dp", TRAINED)
+    _run_dir(
+        tmp_path, "stage2", {k: v + 1e-6 for k, v in TRAINED.items()}
+    )  # reduction-order rounding: passes
+    _run_dir(tmp_path, "stage3", {**TRAINED, "b": TRAINED["b"] + 1e-2})  # a real difference: fails
+    stage2, stage3 = sharding.compare_runs(str(tmp_path), gpus=2, initial=initial)
     assert (stage2.status, stage3.status) == (PASS, FAIL), (stage2, stage3)
     assert stage3.figures["max_abs_diff"] == pytest.approx(1e-2, rel=1e-4)
+    assert stage2.figures["moved"] == pytest.approx(3e-3, rel=1e-3)
+
+
+def test_runs_that_did_not_train_prove_nothing(tmp_path):
+    initial = _run_dir(tmp_path, "initial", INITIAL)
+    for mode in ("dp", "stage2", "stage3"):
+        _run_dir(tmp_path, mode, INITIAL)
+    results = sharding.compare_runs(str(tmp_path), gpus=2, initial=initial)
+    assert all(r.status == FAIL and "did not move" in r.detail for r in results)
 
 
 def test_a_sharding_run_that_wrote_nothing_fails_and_names_its_logs(tmp_path):
-    _run_dir(tmp_path, "dp", {"a": np.ones(2, np.float32)})
-    _run_dir(tmp_path, "stage2", {"a": np.ones(2, np.float32)})
-    stage2, stage3 = sharding.compare_runs(str(tmp_path), gpus=2)
+    initial = _run_dir(tmp_path, "initial", INITIAL)
+    _run_dir(tmp_path, "dp", TRAINED)
+    _run_dir(tmp_path, "stage2", TRAINED)
+    stage2, stage3 = sharding.compare_runs(str(tmp_path), gpus=2, initial=initial)
     assert stage2.status == PASS
     assert stage3.status == FAIL and os.path.join(str(tmp_path), "stage3", "logs") in stage3.detail
 
