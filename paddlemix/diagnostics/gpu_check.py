@@ -104,7 +104,7 @@ def guarded(names: list[str], fn, *args) -> list[CheckResult]:
 def describe(args: argparse.Namespace, path: str) -> str:
     """The report's line about the model under test."""
     if args.random_widths:
-        return f"random weights at {args.random_widths}'s published widths, {args.layers} layers ({path})"
+        return f"random weights at {args.random_widths}'s published widths, {args.layers} layer{'s' * (args.layers > 1)} deep ({path})"
     if args.model is None:
         return f"the bundled tiny Qwen2-VL ({path})"
     return path if path == args.model else f"{args.model} ({path})"
