@@ -24,6 +24,7 @@ from paddlemix.diagnostics.subject import bundled_model, random_config
 from paddlemix.errors import run_main
 from paddlemix.models.auto import MODEL_CLASSES
 from paddlemix.models.qwen2_vl.modeling import Qwen2VLForConditionalGeneration
+from paddlemix.rewards import registry
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CPU_CHECKS = ("forward_fp32", "attention_eager", "grpo_step_fp32", "rollout_speed")
@@ -33,9 +34,10 @@ FAST = ["--repeats", "1", "--new-tokens", "4", "--group", "2", "--image-size", "
 
 
 @pytest.fixture(autouse=True)
-def image_cache(tmp_path, monkeypatch):
-    """Embedded images go under the test's temporary folder."""
+def scratch_state(tmp_path, monkeypatch):
+    """Embedded images go under the test's temporary folder; the check's reward into a scratch registry."""
     monkeypatch.setenv("PADDLEMIX_DATA_CACHE", str(tmp_path / "image_cache"))
+    monkeypatch.setattr(registry, "_REWARDS", dict(registry._REWARDS))
 
 
 def statuses(report: str) -> dict[str, str]:
