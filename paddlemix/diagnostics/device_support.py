@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 
 import paddle
 
 from paddlemix.models.runtime import on_gpu
 
+# Paddle's GPU GEMMs and convolutions round float32 inputs to TF32 by default (10 mantissa bits).
+TF32_FLAGS = ("FLAGS_allow_tf32_cublas", "FLAGS_allow_tf32_cudnn")
 # bf16 GEMMs and Paddle's flash attention kernels need Ampere (compute capability 8.0) or newer.
 MIN_CAPABILITY = {"bfloat16": (8, 0), "flash": (8, 0), "float16": (7, 0)}
 
@@ -40,3 +43,19 @@ def release_memory() -> None:
     gc.collect()
     if paddle.is_compiled_with_cuda():
         paddle.device.cuda.empty_cache()
+
+
+@contextlib.contextmanager
+def strict_float32():
+    """float32 math without TF32 inside the block, so that fp32 results are a reference for half precision."""
+    saved = {}
+    if on_gpu():
+        for flag in TF32_FLAGS:
+            with contextlib.suppress(ValueError):  # a flag this Paddle build does not have
+                saved.update(paddle.get_flags([flag]))
+        paddle.set_flags(dict.fromkeys(saved, False))
+    try:
+        yield
+    finally:
+        if saved:
+            paddle.set_flags(saved)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import numpy as np
 import paddle
 
-from paddlemix.diagnostics.device_support import half_dtype, release_memory, skip_reason
+from paddlemix.diagnostics.device_support import half_dtype, release_memory, skip_reason, strict_float32
 from paddlemix.diagnostics.report import CheckResult, skipped, within
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.testing.reference import synthetic_image
 
-# Relative L2 error of the logits. fp32 allows for TF32 GEMMs on GPU; bf16 keeps 8 mantissa bits, fp16 11.
+# Relative L2 error of the logits (fp32 runs without TF32, `strict_float32`); bf16 keeps 8 mantissa bits, fp16 11.
 TOLERANCE = {"float32": 1e-3, "bfloat16": 5e-2, "float16": 1e-2, "flash": 5e-2}
 PROMPTS = (
     "How many objects are in the picture? Think first, then answer with one number.",
@@ -99,8 +99,9 @@ def compare(got: np.ndarray, ref: np.ndarray, mask: np.ndarray | None = None) ->
 def check_fp32(path: str, inputs: dict) -> tuple[CheckResult, np.ndarray | None]:
     """fp32 full forward against KV-cached decoding; returns the result and the fp32 logits for the others."""
     model = load_model(path, "float32")
-    ref = full_logits(model, inputs)
-    cached = cached_logits(model, inputs)
+    with strict_float32():
+        ref = full_logits(model, inputs)
+        cached = cached_logits(model, inputs)
     del model
     release_memory()
     s = ref.shape[1]

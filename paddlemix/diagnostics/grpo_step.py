@@ -1,6 +1,6 @@
 """One GRPO step through `GRPOTrainer`, in fp32 and in bf16 O2 with float32 master gradients.
 
-Both steps train on the same rollouts: the fp32 trainer generates and scores them, then each trainer runs its
+Both steps train on the same rollouts: the fp32 trainer (without TF32) generates and scores them, then each trainer runs its
 own reference forward and its `update` (policy forward, GRPO loss, backward, clipping, AdamW). The gradient is
 read just before the optimizer applies it and compared on a fixed sample of up to `SAMPLE` elements per
 parameter tensor, which bounds host memory for 7B models.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import paddle
 
-from paddlemix.diagnostics.device_support import release_memory, skip_reason
+from paddlemix.diagnostics.device_support import release_memory, skip_reason, strict_float32
 from paddlemix.diagnostics.grpo_setup import register_reward, train_flags
 from paddlemix.diagnostics.report import FAIL, CheckResult, skipped, within
 from paddlemix.rl.grpo.config import load_train_config
@@ -117,8 +117,9 @@ def grpo_step_checks(model: str, dataset: str, workdir: str) -> list[CheckResult
     """The fp32 step, then the bf16 O2 step on the same rollouts (GPU with bf16 only)."""
     register_reward()
     fp32 = GRPOTrainer(load_train_config(train_flags(model, dataset, os.path.join(workdir, "grpo_fp32"))))
-    batch = fp32.rollout(0)
-    ref = run_update(fp32, batch)
+    with strict_float32():
+        batch = fp32.rollout(0)
+        ref = run_update(fp32, batch)
     close(fp32)
     del fp32
     release_memory()

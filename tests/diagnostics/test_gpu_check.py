@@ -16,7 +16,7 @@ import paddle
 import pytest
 from safetensors.numpy import save_file
 
-from paddlemix.diagnostics import forward_checks, grpo_step, sharding
+from paddlemix.diagnostics import device_support, forward_checks, grpo_step, sharding
 from paddlemix.diagnostics.gpu_check import main
 from paddlemix.diagnostics.grpo_setup import write_prompts
 from paddlemix.diagnostics.report import FAIL, PASS, SKIP
@@ -233,3 +233,19 @@ def test_a_bad_model_path_exits_2_in_one_line_as_a_user_runs_it(command, tmp_pat
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     # The error is the last line; lines before it are warnings from libraries (paddle's ccache notice).
     assert proc.stderr.strip().splitlines()[-1].startswith("error: /no/such/model"), proc.stderr
+
+
+def test_fp32_references_run_without_tf32_and_the_flags_come_back(monkeypatch):
+    flags = {"FLAGS_allow_tf32_cublas": True}  # a build without the cudnn flag
+
+    def get_flags(names):
+        if names[0] not in flags:
+            raise ValueError(f"Flag {names[0]} cannot get its value through this function.")
+        return {names[0]: flags[names[0]]}
+
+    monkeypatch.setattr(device_support, "on_gpu", lambda: True)
+    monkeypatch.setattr(paddle, "get_flags", get_flags)
+    monkeypatch.setattr(paddle, "set_flags", flags.update)
+    with device_support.strict_float32():
+        assert flags == {"FLAGS_allow_tf32_cublas": False}
+    assert flags == {"FLAGS_allow_tf32_cublas": True}
