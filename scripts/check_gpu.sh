@@ -10,6 +10,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CHECK=(python -m paddlemix.diagnostics.gpu_check)
+for arg in "$@"; do
+  case "$arg" in -h | --help) exec "${CHECK[@]}" "$@" ;; esac
+done
 # A bad flag or model stops here, in one line, before minutes of launched runs.
 "${CHECK[@]}" --dry-run "$@" >/dev/null
 

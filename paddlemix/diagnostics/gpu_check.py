@@ -55,7 +55,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         choices=sorted(PUBLISHED_WIDTHS),
         help="random weights at this model's published widths and vocabulary instead of --model",
     )
-    p.add_argument("--layers", type=int, default=4, help="--random-widths: text layers and vision blocks")
+    p.add_argument("--layers", type=int, help="--random-widths: text layers and vision blocks (default 4)")
     p.add_argument("--group", type=int, default=8, help="rollout_speed: G, completions per prompt")
     p.add_argument("--new-tokens", type=int, default=64, help="rollout_speed: tokens per completion")
     p.add_argument("--repeats", type=int, default=3, help="rollout_speed: timed runs after one warm-up")
@@ -69,6 +69,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--report", help="also write the report to this file")
     p.add_argument("--dry-run", action="store_true", help="check the flags and the model, run nothing")
     args = p.parse_args(argv)
+    if args.layers is not None and args.random_widths is None:
+        raise UserError("--layers has no effect without --random-widths")
+    args.layers = 4 if args.layers is None else args.layers
     for name in ("layers", "new_tokens", "repeats"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")

@@ -168,6 +168,7 @@ def test_sharding_runs_are_compared_with_data_parallel(tmp_path):
     assert (stage2.status, stage3.status) == (PASS, FAIL), (stage2, stage3)
     assert stage3.figures["max_abs_diff"] == pytest.approx(1e-2, rel=1e-4)
     assert stage2.figures["moved"] == pytest.approx(3e-3, rel=1e-3)
+    assert stage2.tolerance == "max_abs_diff <= 0.0001"
 
 
 def test_runs_that_did_not_train_prove_nothing(tmp_path):
@@ -208,6 +209,8 @@ def test_random_published_width_configs_load(name):
         (["--random-widths", "qwen2_vl_9b"], "invalid choice"),
         (["--image-size", "big"], "--image-size"),
         (["--group", "1"], "--group"),
+        (["--layers", "2"], "no effect without --random-widths"),
+        (["--random-widths", "qwen2_vl_2b", "--layers", "0"], "--layers must be >= 1"),
         (["--sharding-runs", "/no/runs"], "/no/runs"),
     ],
 )
