@@ -6,6 +6,7 @@ the relative L2 error ‖a − b‖ / ‖b‖ (and the share of positions whose 
 
 - `forward_fp32`: the full forward against prefill + one-token cached steps over the last prompt tokens
   (the path every rollout takes). Runs on CPU too.
+- `forward_fp32_gpu_vs_cpu`: the GPU's fp32 logits against the CPU's (models up to `CPU_REFERENCE_MAX_PARAMS`).
 - `forward_bfloat16` / `forward_float16`: the model loaded in half precision (eager attention) against fp32.
 - `flash_attention`: bf16 (or fp16) with Paddle's flash attention kernels against the same dtype with eager.
 """
@@ -27,7 +28,8 @@ PROMPTS = (
     "How many objects are in the picture? Think first, then answer with one number.",
     "Locate the largest object.",
 )
-CACHED_STEPS = 4  # prompt tokens (all text, at the end of every row) decoded one at a time
+CACHED_STEPS = 4
+CPU_REFERENCE_MAX_PARAMS = 3e9  # above this the CPU forward needs too much host memory and time  # prompt tokens (all text, at the end of every row) decoded one at a time
 
 
 def check_inputs(path: str, image_side: int = 224) -> dict:
@@ -111,6 +113,41 @@ def check_fp32(path: str, inputs: dict) -> tuple[CheckResult, np.ndarray | None]
     return within("forward_fp32", figures, {"rel_l2": TOLERANCE["float32"]}, note=note), ref
 
 
+def parameter_count(path: str) -> int:
+    """Parameters in a checkpoint folder, from its safetensors headers (nothing is loaded)."""
+    from paddlemix.models.checkpoint import checkpoint_files, open_weights
+
+    total = 0
+    for file in checkpoint_files(path)[0]:
+        with open_weights(file) as f:
+            total += sum(int(np.prod(f.get_slice(k).get_shape())) for k in f.keys())
+    return total
+
+
+def check_gpu_vs_cpu(path: str, inputs: dict, ref: np.ndarray) -> CheckResult:
+    """The fp32 logits computed on the GPU against the same forward on the CPU."""
+    name = "forward_fp32_gpu_vs_cpu"
+    why = skip_reason()
+    if why:
+        return skipped(name, why)
+    n = parameter_count(path)
+    if n > CPU_REFERENCE_MAX_PARAMS:
+        return skipped(
+            name,
+            f"{n / 1e9:.1f}B parameters; the CPU reference runs up to {CPU_REFERENCE_MAX_PARAMS / 1e9:.0f}B",
+        )
+    device = paddle.device.get_device()
+    paddle.device.set_device("cpu")
+    try:
+        model = load_model(path, "float32")
+        on_cpu = full_logits(model, {k: v.cpu() for k, v in inputs.items()})
+        del model
+    finally:
+        paddle.device.set_device(device)
+    figures = compare(ref, on_cpu, inputs["attention_mask"].numpy())  # the CPU is the reference
+    return within(name, figures, {"rel_l2": TOLERANCE["float32"]}, note=" (GPU vs CPU)")
+
+
 def check_half(path: str, inputs: dict, ref: np.ndarray, dtype: str) -> CheckResult:
     """The model in `dtype` (eager attention) against the fp32 logits."""
     name = f"forward_{dtype}"
@@ -146,11 +183,12 @@ def check_flash(path: str, inputs: dict, ref: np.ndarray) -> CheckResult:
 
 
 def forward_checks(path: str, image_side: int = 224) -> list[CheckResult]:
-    """The four forward checks on the checkpoint at `path`."""
+    """The forward checks on the checkpoint at `path`."""
     inputs = check_inputs(path, image_side)
     fp32, ref = check_fp32(path, inputs)
     return [
         fp32,
+        check_gpu_vs_cpu(path, inputs, ref),
         check_half(path, inputs, ref, "bfloat16"),
         check_half(path, inputs, ref, "float16"),
         check_flash(path, inputs, ref),

@@ -6,6 +6,7 @@
 It prints the environment, then one line per check, PASS / FAIL / SKIP with its figures and tolerance:
 
 - forward_fp32: fp32 logits of a padded batch of two image prompts, full forward against KV-cached decoding;
+- forward_fp32_gpu_vs_cpu: the same fp32 forward on GPU and on CPU (GPU, models up to 3B parameters);
 - forward_bfloat16 / forward_float16: half-precision logits against fp32 (GPU);
 - flash_attention: Paddle's flash attention kernels against eager attention (GPU, compute capability 8.0+);
 - attention_eager: the eager attention kernel against a float64 NumPy reference;
@@ -119,7 +120,7 @@ def run_checks(args: argparse.Namespace, workdir: str) -> tuple[list[tuple[str, 
     environment = [*environment_lines(), ("model", describe(args, path))]
     os.environ.setdefault("PADDLEMIX_DATA_CACHE", os.path.join(workdir, "image_cache"))
     results = guarded(
-        ["forward_fp32", "forward_bfloat16", "forward_float16", "flash_attention"],
+        ["forward_fp32", "forward_fp32_gpu_vs_cpu", "forward_bfloat16", "forward_float16", "flash_attention"],
         forward_checks.forward_checks,
         path,
     )

@@ -28,7 +28,13 @@ from paddlemix.rewards import registry
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CPU_CHECKS = ("forward_fp32", "attention_eager", "grpo_step_fp32", "rollout_speed")
-GPU_CHECKS = ("forward_bfloat16", "forward_float16", "flash_attention", "grpo_step_bf16_o2")
+GPU_CHECKS = (
+    "forward_fp32_gpu_vs_cpu",
+    "forward_bfloat16",
+    "forward_float16",
+    "flash_attention",
+    "grpo_step_bf16_o2",
+)
 SHARDING_CHECKS = ("sharding_stage2_vs_dp", "sharding_stage3_vs_dp")
 FAST = ["--repeats", "1", "--new-tokens", "4", "--group", "2", "--image-size", "56x56"]
 
@@ -73,7 +79,7 @@ def test_cpu_checks_pass_and_gpu_checks_say_why_they_were_skipped(tmp_path, caps
     assert (
         out.index("== environment") < out.index("paddle ") < out.index("cpu threads") < out.index("== checks")
     )
-    assert out.strip().splitlines()[-1] == "== OK: 4 passed, 0 failed, 6 skipped"
+    assert out.strip().splitlines()[-1] == "== OK: 4 passed, 0 failed, 7 skipped"
     assert "tokens/s" in out and "peak host memory" in out
     assert (tmp_path / "r.txt").read_text().strip() == out.strip()
 
@@ -100,7 +106,7 @@ def test_a_perturbed_forward_fails_its_check_and_exits_1(tmp_path, capsys, monke
     assert got["grpo_step_fp32"] == got["grpo_step_bf16_o2"] == FAIL
     assert "crashed: RuntimeError: kernel exploded" in out
     assert got["attention_eager"] == got["rollout_speed"] == PASS
-    assert out.strip().splitlines()[-1] == "== FAILED: 2 passed, 3 failed, 5 skipped", out
+    assert out.strip().splitlines()[-1] == "== FAILED: 2 passed, 3 failed, 6 skipped", out
 
 
 @pytest.fixture
@@ -120,6 +126,8 @@ def test_half_precision_and_flash_comparisons(gpu_paths_in_float32, monkeypatch)
     # Identical models: zero error.
     assert forward_checks.check_half(path, inputs, ref, "bfloat16").status == PASS
     assert forward_checks.check_flash(path, inputs, ref).status == PASS
+    assert forward_checks.check_gpu_vs_cpu(path, inputs, ref).status == PASS
+    assert forward_checks.check_gpu_vs_cpu(path, inputs, ref * 1.01).status == FAIL
     # A logit error of 10% exceeds both the bf16 and the flash tolerance (5%).
     result = forward_checks.check_half(path, inputs, ref * 1.1, "bfloat16")
     assert result.status == FAIL and result.figures["rel_l2"] == pytest.approx(1 / 11, rel=1e-4)
