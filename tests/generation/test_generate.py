@@ -149,3 +149,32 @@ def test_greedy_next_tokens_returns_argmax_and_its_logprob():
 def test_sampling_rejects_non_positive_temperature():
     with pytest.raises(ValueError, match="temperature"):
         next_tokens(paddle.zeros([1, 4]), do_sample=True, temperature=0.0)
+
+
+@pytest.mark.parametrize(
+    "top_k, top_p, suppress",
+    [
+        (3, None, None),  # top-k alone
+        (4, 0.7, None),  # nucleus inside the top k
+        (3, None, [1]),  # a suppressed id among the k largest: the next one takes its place
+        (None, 0.7, None),  # nucleus over the whole vocabulary
+        (None, None, [1, 4]),  # plain sampling, suppressed ids never drawn
+    ],
+)
+def test_sampling_draws_from_the_filtered_distribution(top_k, top_p, suppress):
+    # 20,000 rows of the same logits: the draw frequencies must match filter_top_p(filter_top_k(.)) exactly
+    # in distribution, whichever shortcut the sampler takes.
+    logits = paddle.to_tensor([[1.0, 2.5, 0.3, 2.0, 1.7, -0.5]])
+    masked = logits
+    if suppress:
+        masked = paddle.put_along_axis(logits, paddle.to_tensor([suppress]), float("-inf"), axis=-1)
+    want = F.softmax(filter_top_p(filter_top_k(masked, top_k), top_p), axis=-1).numpy()[0]
+    paddle.seed(0)
+    sup = paddle.to_tensor(suppress, dtype="int64") if suppress else None
+    rows = logits.expand([20000, 6])
+    tokens, lp = next_tokens(rows, True, 1.0, top_k, top_p, sup)
+    freq = np.bincount(tokens.numpy(), minlength=6) / 20000
+    np.testing.assert_allclose(freq, want, atol=0.015)
+    # The log-probs are those of the unfiltered distribution, whatever was drawn.
+    full = F.log_softmax(logits, axis=-1).numpy()[0]
+    np.testing.assert_allclose(lp.numpy(), full[tokens.numpy()], rtol=1e-5, atol=1e-6)
