@@ -101,6 +101,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--group", type=int, default=8)
     p.add_argument("--batch", type=int, default=4, help="prompts of the b4g8 row")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1, help="untimed runs of each side before the repeats")
     p.add_argument("--threads", type=int, default=THREADS_DEFAULT)
     p.add_argument("--rows", default="forward,greedy,g8,b4g8")
     p.add_argument("--no-ref", action="store_true", help="time ours only (for profiling levers)")
@@ -197,11 +198,12 @@ def _time(fn) -> float:
     return time.perf_counter() - t0
 
 
-def alternate(fns: dict, repeats: int) -> tuple[dict, list]:
-    """Times of each callable over `repeats` rounds after one warmup, alternating; and the load per round."""
-    for fn in fns.values():
-        fn()
-        time.sleep(SETTLE_S)
+def alternate(fns: dict, repeats: int, warmup: int) -> tuple[dict, list]:
+    """Times of each callable over `repeats` rounds after `warmup` rounds, alternating; and the load per round."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+            time.sleep(SETTLE_S)
     times, loads = {k: [] for k in fns}, []
     for _ in range(repeats):
         loads.append(os.getloadavg()[0])
@@ -286,7 +288,7 @@ def run(args) -> None:
         f"patches, prompt {seq} tokens (B={args.batch}: {refb['input_ids'].shape[1]}); float32; threads "
         f"paddle={args.threads} (OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}) torch={torch.get_num_threads()}; "
         f"transformers {transformers.__version__} ({ref_model.config._attn_implementation if ref_model else '-'}) "
-        f"vs paddle {paddle.__version__}; {args.repeats} repeats after 1 warmup; load before {os.getloadavg()}"
+        f"vs paddle {paddle.__version__}; {args.repeats} repeats after {args.warmup} warmup; load before {os.getloadavg()}"
     )
     sys.stdout.flush()
     for row in rows:
@@ -294,7 +296,7 @@ def run(args) -> None:
         fns = {"ours": functools.partial(our_fn, ours_in, **kw)}
         if not args.no_ref:
             fns["ref"] = functools.partial(ref_fn, ref_in, **kw)
-        times, loads = alternate(fns, args.repeats)
+        times, loads = alternate(fns, args.repeats, args.warmup)
         print(report_row(labels[row], times, loads))
         if row == "forward":
             rate = forward_flops(cfg, seq, patches) / min(times["ours"]) / 1e9

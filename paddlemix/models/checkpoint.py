@@ -78,11 +78,34 @@ def linear_weight_names(model: nn.Layer) -> set:
     }
 
 
+def fused_parts(model: nn.Layer) -> dict:
+    """Hub parameter name -> (fused parameter name, first column, end column) for every `FusedLinear` part.
+
+    `model.layers.0.self_attn.q_proj.weight` -> (`model.layers.0.self_attn.qkv_proj.weight`, 0, 1536), and the
+    same for biases. Checkpoints hold the parts under their hub names; only the model holds them fused.
+    """
+    out = {}
+    for name, layer in model.named_sublayers():
+        parts = getattr(layer, "fused_parts", None)
+        if not parts:
+            continue
+        prefix = name.rsplit(".", 1)[0] + "." if "." in name else ""
+        start = 0
+        for part, width in parts:
+            for kind in ("weight", "bias"):
+                if getattr(layer, kind, None) is not None:
+                    out[f"{prefix}{part}.{kind}"] = (f"{name}.{kind}", start, start + width)
+            start += width
+    return out
+
+
 def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None:
     """Copy every tensor of a hub checkpoint into `model`, checking names and shapes."""
     files, weight_map = checkpoint_files(path)
     params = dict(model.named_parameters())
     transposed = linear_weight_names(model)
+    fused = fused_parts(model)
+    fused_params = {target for target, _, _ in fused.values()}
     loaded, unexpected = set(), []
     for file in files:
         with safe_open(file, framework="paddle") as f:
@@ -90,23 +113,34 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
                 name = hub_key_to_param(key)
                 if name in ignore_keys:
                     continue
-                if name not in params:
+                target, cols = name, None
+                if name in fused:
+                    target, start, end = fused[name]
+                    cols = slice(start, end)
+                if target not in params or target in fused_params and cols is None:
                     unexpected.append(key)
                     continue
-                param = params[name]
+                param = params[target]
+                full = list(param.shape)
+                if cols is not None:
+                    full[-1] = cols.stop - cols.start
                 shape = list(f.get_slice(key).get_shape())
-                expected = list(param.shape)[::-1] if name in transposed else list(param.shape)
+                expected = full[::-1] if target in transposed else full
                 if shape != expected:
                     raise CheckpointError(
                         f"{os.path.basename(file)}: tensor {key} has shape {shape}, the model expects {expected}"
                     )
                 tensor = f.get_tensor(key)
-                if name in transposed:
+                if target in transposed:
                     tensor = tensor.T
-                param.set_value(tensor.astype(param.dtype))
+                if cols is None:
+                    param.set_value(tensor.astype(param.dtype))
+                else:
+                    with paddle.no_grad():
+                        param[..., cols] = tensor.astype(param.dtype)
                 del tensor
                 loaded.add(name)
-    missing = sorted(set(params) - loaded)
+    missing = sorted((set(params) - fused_params | set(fused)) - loaded)
     if missing:
         where = f"{INDEX_NAME} has no entry for" if weight_map is not None else f"{WEIGHTS_NAME} lacks"
         raise CheckpointError(f"{path}: {where} {len(missing)} tensors the model needs, e.g. {missing[:5]}")
@@ -140,10 +174,20 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
     limit = _parse_size(max_shard_size)
     transposed = linear_weight_names(model)
     params = dict(model.named_parameters())
-    names = sorted(params)
+    fused = fused_parts(model)
+    fused_params = {target for target, _, _ in fused.values()}
+
+    def hub_tensor(name):
+        if name not in fused:
+            return params[name].detach(), name in transposed
+        target, start, end = fused[name]
+        return params[target].detach()[..., start:end], target in transposed
+
+    names = sorted(set(params) - fused_params | set(fused))
     shards, current, size = [], [], 0
     for name in names:
-        nbytes = params[name].numel().item() * _BYTES[dtype or dtype_name(params[name].dtype)]
+        t = hub_tensor(name)[0]
+        nbytes = t.numel().item() * _BYTES[dtype or dtype_name(t.dtype)]
         if current and size + nbytes > limit:
             shards.append(current)
             current, size = [], 0
@@ -155,10 +199,12 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
         fname = WEIGHTS_NAME if len(shards) == 1 else f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
         tensors = {}
         for name in shard:
-            t = params[name].detach()
-            if name in transposed:
+            t, is_transposed = hub_tensor(name)
+            if is_transposed:
                 # .T is a strided view in Paddle 3; safetensors needs packed memory.
                 t = t.T.contiguous()
+            elif name in fused:
+                t = t.contiguous()
             if dtype is not None:
                 t = t.astype(dtype)
             tensors[name] = t
