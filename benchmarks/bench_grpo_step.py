@@ -35,10 +35,10 @@ import paddle
 
 from paddlemix.datasets import load_r1v
 from paddlemix.datasets.synthetic import write_counting_layout
-from paddlemix.datasets.templates import R1V_TEMPLATE
 from paddlemix.rewards import register_reward
 from paddlemix.rl.grpo.config import load_train_config
 from paddlemix.rl.grpo.trainer import GRPOTrainer
+from paddlemix.tasks.r1v import R1V_TEMPLATE
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARTS = [

@@ -15,9 +15,13 @@ and the reference alternating so that both see the same machine load:
 3. rollouts: `generate(num_return_sequences=G, do_sample=True)`, wall time (speedup ref/ours).
 
 The eos id is -1, which no sampler can produce, so both libraries always decode exactly `--new-tokens` tokens;
-sampling is plain temperature 1.0 (no top-k/top-p) on both sides. Both frameworks get `--threads` CPU threads
-(default: all cores). Paddle's own default is 1: its bootstrap sets OMP_NUM_THREADS=1 unless the environment
-says otherwise, so it is raised explicitly here.
+sampling is plain temperature 1.0 (no top-k/top-p) on both sides. transformers gets `--threads` CPU threads
+(default: all cores). Paddle gets what `import paddlemix` chose (`paddlemix/paddle_setup.py`: the usable cores,
+or OMP_NUM_THREADS / PADDLEMIX_NUM_THREADS when set) unless `--paddle-threads` says otherwise; Paddle alone would
+use 1. The report names both settings. Issue 8's figures, at the published 2B text widths:
+
+    python benchmarks/bench_qwen2_vl.py --layers 2 --hidden 1536 --heads 12 --kv-heads 2 --intermediate 8960 \
+        --vocab 151936 --vision-depth 2 --vision-width 1280 --threads 2 [--paddle-threads 1]
 
 On AMD CPUs the MKL that Paddle bundles (2019) takes a generic, ~3x slower GEMM path unless the process runs
 with MKL_DEBUG_CPU_TYPE=5; the script says so when it applies, and honours the variable when it is set.
@@ -41,6 +45,7 @@ import transformers
 from PIL import Image
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
+import paddlemix
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.testing.tiny_models import tiny_config_dict
 from paddlemix.testing.tiny_tokenizer import build_tiny_tokenizer
@@ -80,7 +85,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--group", type=int, default=8, help="G, sampled rollouts per prompt")
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads for torch and for paddle")
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads for torch")
+    p.add_argument(
+        "--paddle-threads",
+        type=int,
+        default=None,
+        help="CPU threads for paddle (default: paddlemix's policy)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--profile",
@@ -231,7 +242,8 @@ def print_report(args, info: dict, fwd: dict, greedy: dict, rollouts: dict) -> N
         f"blocks x {args.vision_width}; image {args.image_size}px = {info['patches']} patches"
     )
     print(
-        f"prompt {info['seq']} tokens; float32; {args.threads} threads each; transformers "
+        f"prompt {info['seq']} tokens; float32; torch {args.threads} threads, paddle {info['paddle_threads']}; "
+        f"transformers "
         f"{transformers.__version__} ({info['ref_attn']} attention) vs paddle {paddle.__version__} "
         f"({info['our_attn']} attention); MKL_DEBUG_CPU_TYPE={os.environ.get('MKL_DEBUG_CPU_TYPE', 'unset')}; "
         f"median of {args.repeats} after {args.warmup} warmup; greedy ids agree on {info['same']}/{T}"
@@ -272,8 +284,11 @@ def print_report(args, info: dict, fwd: dict, greedy: dict, rollouts: dict) -> N
 def run(args) -> None:
     """Build the checkpoint, load both models, time the three workloads and print the table."""
     torch.set_num_threads(args.threads)
-    # Paddle has no public setter; this is the call that OMP_NUM_THREADS feeds at import.
-    paddle.base.core.set_num_threads(args.threads)
+    paddle_threads = f"{paddlemix.CPU_THREADS[0]} threads ({paddlemix.CPU_THREADS[1]})"
+    if args.paddle_threads is not None:
+        # Paddle has no public setter; this is the call that OMP_NUM_THREADS feeds at import.
+        paddle.base.core.set_num_threads(args.paddle_threads)
+        paddle_threads = f"{args.paddle_threads} threads (--paddle-threads)"
     transformers.logging.set_verbosity_error()  # the eos=-1 warning on every generate call
     transformers.utils.logging.disable_progress_bar()
     cfg = bench_config(args)
@@ -328,6 +343,7 @@ def run(args) -> None:
         "same": int((greedy_ref[0, seq:] == greedy_ours[0, seq:]).sum()),
         "ref_attn": ref_model.config._attn_implementation,
         "our_attn": our_model.config.attn_implementation,
+        "paddle_threads": paddle_threads,
     }
 
     w, r = args.warmup, args.repeats

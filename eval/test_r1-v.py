@@ -7,6 +7,7 @@
     python eval/test_r1-v.py --rescore logs/r1-v_results_geoqa_test_prompts_qwen2.5-vl-3b-instruct_r1_500.json
 """
 
+from paddlemix.errors import run_main
 from paddlemix.evaluation.cli import r1v_parser, run_cli
 from paddlemix.evaluation.r1v import run_r1v
 
@@ -18,4 +19,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

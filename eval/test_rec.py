@@ -7,6 +7,7 @@
     python eval/test_rec.py --rescore logs/rec_results_refcoco_val_qwen2.5-vl-3b-instruct_r1_300.json
 """
 
+from paddlemix.errors import run_main
 from paddlemix.evaluation.cli import rec_parser, run_cli
 from paddlemix.evaluation.rec import run_rec
 
@@ -18,4 +19,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -1,20 +1,12 @@
 """R1-MLLM on Paddle: Qwen2-VL / Qwen2.5-VL models, processors, generation and GRPO training."""
 
-import os
+from paddlemix.paddle_setup import PaddleUnavailable, setup_paddle
 
-
-def _is_amd_cpu() -> bool:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return "AuthenticAMD" in f.read(4096)
-    except OSError:
-        return False
-
-
-# Paddle's bundled MKL takes a generic, ~3x slower GEMM path on AMD CPUs unless told the CPU supports AVX2.
-# It reads the variable at the first matmul, so setting it here (before any model runs) is in time. A value
-# the user set wins; Intel CPUs are left alone so AVX-512 stays available.
-if _is_amd_cpu():
-    os.environ.setdefault("MKL_DEBUG_CPU_TYPE", "5")
+try:
+    # (threads, reason): Paddle's CPU math threads for this process, set before any model runs.
+    CPU_THREADS = setup_paddle()
+except PaddleUnavailable as e:
+    # Re-raised here, without the chain, so that the user sees one frame and the one line naming the wheels.
+    raise ImportError(str(e)) from None
 
 __version__ = "0.1.0"

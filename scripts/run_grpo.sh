@@ -10,7 +10,18 @@
 #   IMAGE_ROOT; RUN_NAME (default <config>_<GPUS>GPUS); OUTPUT_DIR (work_dirs/$RUN_NAME);
 #   TRAINER_INSTANCES=ip1,ip2 (nodes; their count is NNODES), MASTER=ip:port (first node's), RANK (this node's);
 #   DRY_RUN=1 (or --dry-run) prints the resolved command and config and launches nothing.
+#   ENTRY (paddlemix.rl.grpo.train) the trainer module: scripts/run_sft.sh sets paddlemix.sft.train.
+# A bad variable or config prints one line `error: ...` and exits 2 before anything is launched or written.
 set -euo pipefail
+ENTRY=${ENTRY:-paddlemix.rl.grpo.train}
+die() {
+  echo "error: $*" >&2
+  exit 2
+}
+# A count variable must be a positive integer; bash arithmetic would read "abc" as an (unset) variable name.
+need_count() {
+  [[ "${!1}" =~ ^[1-9][0-9]*$ ]] || die "$1=${!1}: not a positive integer"
+}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DRY_RUN=${DRY_RUN:-0}
 if [ "${1:-}" = "--dry-run" ]; then
@@ -19,16 +30,23 @@ if [ "${1:-}" = "--dry-run" ]; then
 fi
 CONFIG=${1:?usage: run_grpo.sh [--dry-run] CONFIG.yaml [--flag value ...]}
 shift
-[ -f "$CONFIG" ] && CONFIG=$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")
+if [ -f "$CONFIG" ]; then
+  CONFIG=$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")
+elif [ ! -f "$ROOT/$CONFIG" ]; then
+  die "$CONFIG: no such config file (usage: run_grpo.sh [--dry-run] CONFIG.yaml [--flag value ...])"
+fi
 cd "$ROOT"
 
 GPUS=${GPUS:-8}
 tensor_parallel_degree=${tensor_parallel_degree:-1}
+need_count GPUS
+need_count tensor_parallel_degree
 sharding_parallel_degree=${sharding_parallel_degree:-$((GPUS / tensor_parallel_degree))}
 SHARDING=${SHARDING-stage2}
 TRAINER_INSTANCES=${TRAINER_INSTANCES:-127.0.0.1}
 MASTER=${MASTER:-}
 NNODES=${NNODES:-$(echo "$TRAINER_INSTANCES" | tr ',' '\n' | grep -c .)}
+need_count NNODES
 RUN_NAME=${RUN_NAME:-$(basename "$CONFIG" .yaml)_${GPUS}GPUS}
 OUTPUT_DIR=${OUTPUT_DIR:-work_dirs/$RUN_NAME}
 
@@ -38,11 +56,13 @@ flags=(--config "$CONFIG" --output_dir "$OUTPUT_DIR" --run_name "$RUN_NAME" --sh
 if [ -n "${BATCH_SIZE:-}" ] || [ -n "${PER_DEVICE_BATCH_SIZE:-}" ]; then
   BATCH_SIZE=${BATCH_SIZE:-16}
   PER_DEVICE_BATCH_SIZE=${PER_DEVICE_BATCH_SIZE:-1}
+  need_count BATCH_SIZE
+  need_count PER_DEVICE_BATCH_SIZE
   ranks=$((PER_DEVICE_BATCH_SIZE * GPUS * NNODES))
+  [ -n "${GRADIENT_ACC:-}" ] && need_count GRADIENT_ACC
   GRADIENT_ACC=${GRADIENT_ACC:-$((BATCH_SIZE / ranks))}
   if [ "$GRADIENT_ACC" -lt 1 ] || [ $((GRADIENT_ACC * ranks)) -ne "$BATCH_SIZE" ]; then
-    echo "run_grpo.sh: BATCH_SIZE=$BATCH_SIZE is not a multiple of PER_DEVICE_BATCH_SIZE x GPUS x nodes = $ranks" >&2
-    exit 2
+    die "BATCH_SIZE=$BATCH_SIZE is not a multiple of PER_DEVICE_BATCH_SIZE x GPUS x nodes = $ranks"
   fi
   flags+=(--per_device_train_batch_size "$PER_DEVICE_BATCH_SIZE" --gradient_accumulation_steps "$GRADIENT_ACC")
 fi
@@ -56,7 +76,7 @@ launch=(python -m paddle.distributed.launch --nproc_per_node "$GPUS" --log_dir "
 if [ "$NNODES" -gt 1 ]; then
   launch+=(--nnodes "$NNODES" --ips "$TRAINER_INSTANCES" ${MASTER:+--master "$MASTER"} ${RANK:+--rank "$RANK"})
 fi
-cmd=("${launch[@]}" python -m paddlemix.rl.grpo.train "${flags[@]}" "$@")
+cmd=("${launch[@]}" python -m "$ENTRY" "${flags[@]}" "$@")
 
 if [ "$DRY_RUN" = 1 ]; then
   echo "GPUS=$GPUS NNODES=$NNODES TRAINER_INSTANCES=$TRAINER_INSTANCES MASTER=$MASTER BATCH_SIZE=${BATCH_SIZE:-}" \
@@ -65,7 +85,10 @@ if [ "$DRY_RUN" = 1 ]; then
     "NUM_GENERATIONS=${NUM_GENERATIONS:-} RUN_NAME=$RUN_NAME OUTPUT_DIR=$OUTPUT_DIR"
   echo "command (in $ROOT):"
   echo "  ${cmd[*]}"
-  exec python -m paddlemix.rl.grpo.train --print_config "${flags[@]}" "$@"
+  exec python -m "$ENTRY" --print_config "${flags[@]}" "$@"
 fi
+# Check the whole config in one process first: an error is one line here, not one traceback per rank in the
+# launcher's logs, and the output directory is made only for a config that will run.
+python -m "$ENTRY" --print_config "${flags[@]}" "$@" >/dev/null
 mkdir -p "$OUTPUT_DIR"
 exec "${cmd[@]}"

@@ -2,6 +2,7 @@
 
 from paddlemix.config.loader import (
     ConfigError,
+    Switch,
     build_config,
     config_to_dict,
     field_index,
@@ -13,6 +14,7 @@ from paddlemix.config.loader import (
 
 __all__ = [
     "ConfigError",
+    "Switch",
     "build_config",
     "config_to_dict",
     "field_index",

@@ -19,25 +19,45 @@ write it (`--learning_rate 1e-6`); `--grpo.beta 0` names the section explicitly.
 - An unknown key or flag is an error that lists the known ones; a value of the wrong type names its flag.
 - Validation lives in the dataclasses' `__post_init__` (per section, then across sections on the top
   level), so an object built in Python is checked exactly like one loaded from the command line.
+- An option that would have no effect is an error, except in one case: a command-line flag that switches a
+  feature off (`--save_strategy no`) over a YAML that configures that feature (`save_steps: 100`). That is
+  what users do, so the YAML's options of the switched-off feature are dropped with a one-line warning. A
+  section declares these in `SWITCHES` (`Switch`). Options set beside the switch in the same source (both in
+  the YAML, or both on the command line) stay an error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
+
+from paddlemix.errors import UserError
+
+logger = logging.getLogger(__name__)
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config that cannot be built; the message names the key or flag at fault."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Switch:
+    """Flags that can switch a feature off, and the options that feature reads (no effect once it is off)."""
+
+    flags: tuple[str, ...]  # the flags whose command-line value may switch the feature off
+    off: Callable[[dict], bool]  # whether the feature is off, given flat name -> coerced value
+    options: tuple[str, ...]  # the options of the feature
+    feature: str  # names the feature in the warning, e.g. "saving"
 
 
 def opt(default: Any = dataclasses.MISSING, doc: str = "", *, factory=None):
@@ -137,6 +157,13 @@ def _read_yaml(path: str) -> dict:
             data = yaml.safe_load(f) or {}
     except FileNotFoundError:
         raise ConfigError(f"--config {path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"--config {path}: a directory, not a YAML file") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else path
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(f"not valid YAML ({problem})", where=where) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of config fields, got {type(data).__name__}")
     return data
@@ -234,14 +261,55 @@ def build_config(cls, values: dict[str, Any]):
         raise ConfigError(str(e)) from e
 
 
+def switches(cls) -> list[Switch]:
+    """The `SWITCHES` declared by a top-level config class and its sections."""
+    return [s for c in (cls, *_sections(cls).values()) for s in getattr(c, "SWITCHES", ())]
+
+
+def drop_switched_off(cls, yaml_values: dict, cli_values: dict, path: str) -> dict[str, Any]:
+    """The merged values without the YAML's options of features the command line switched off (warned)."""
+    index = field_index(cls)
+    values = {**yaml_values, **cli_values}
+    coerced = {}
+    for name, (_, f, tp) in index.items():
+        if name in values:
+            coerced[name] = coerce(values[name], tp, name)
+        else:
+            coerced[name] = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    for switch in switches(cls):
+        given = [flag for flag in switch.flags if flag in cli_values]
+        if not given or not switch.off(coerced):
+            continue
+        for name in switch.options:
+            if name not in yaml_values or name in cli_values:
+                continue
+            f = index[name][1]
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            del values[name]
+            if coerced[name] != default:
+                flags = " ".join(f"--{flag} {cli_values[flag]}" for flag in given)
+                logger.warning(
+                    "%s: ignoring %s: %r; %s on the command line switches %s off",
+                    path,
+                    name,
+                    yaml_values[name],
+                    flags,
+                    switch.feature,
+                )
+    return values
+
+
 def load_config(cls, argv: Sequence[str] | None = None, yaml_path: str | None = None):
-    """Defaults ← YAML (`--config file.yaml` in argv, or `yaml_path`) ← command-line overrides."""
+    """Defaults ← YAML (`--config file.yaml` in argv, or `yaml_path`) ← command-line overrides.
+
+    YAML options of a feature a command-line flag switches off are dropped with a warning (`Switch`).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     path, rest = split_config_flag(argv)
     path = path or yaml_path
-    values = _yaml_values(cls, _read_yaml(path), path) if path else {}
-    values.update(_cli_values(cls, rest))
-    return build_config(cls, values)
+    yaml_values = _yaml_values(cls, _read_yaml(path), path) if path else {}
+    cli_values = _cli_values(cls, rest)
+    return build_config(cls, drop_switched_off(cls, yaml_values, cli_values, path or ""))
 
 
 def config_to_dict(cfg) -> dict[str, dict[str, Any]]:

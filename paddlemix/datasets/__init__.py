@@ -1,11 +1,10 @@
-"""Datasets: the seed's REC, counting and geometry data as dict samples, its prompt templates, and checks.
+"""Datasets: the seed's REC, counting and geometry data as dict samples, and checks of their images.
 
-    from paddlemix.datasets import load_data_yaml, load_r1v, load_r1v_eval, load_rec_eval, sample_messages
+    from paddlemix.datasets import load_data_yaml, load_r1v, load_r1v_eval, load_rec_eval
 
     train = load_data_yaml("rec.yaml", image_root="data/REC", seed=42)           # REC, with sampling
     train = load_r1v("data/Counting/clevr_cogen_a_train", task="counting")       # HF dataset directory
     test = load_r1v_eval("data/Counting", "superclevr_test200_counting_problems", "data/Counting/superclevr_200")
-    messages = sample_messages(train[0], mode="train")
 
 Every loader returns a `SampleDataset` of dicts with `image` (absolute path), `problem`, `solution`,
 `task` and `source` (see `dataset.py`); missing images are skipped, counted in `.skipped`, and named in
@@ -27,12 +26,6 @@ from paddlemix.datasets.images import (
 )
 from paddlemix.datasets.r1v import HFImageDataset, load_r1v
 from paddlemix.datasets.rec import load_rec, parse_box
-from paddlemix.datasets.templates import (
-    build_messages,
-    prompt_template,
-    prompt_text,
-    sample_messages,
-)
 
 __all__ = [
     "BadImageError",
@@ -42,7 +35,6 @@ __all__ = [
     "SkippedImages",
     "ValidationReport",
     "apply_sampling",
-    "build_messages",
     "check_image",
     "concat",
     "list_splits",
@@ -55,11 +47,8 @@ __all__ = [
     "load_sample_image",
     "open_image",
     "parse_box",
-    "prompt_template",
-    "prompt_text",
     "read_data_yaml",
     "read_hf_dir",
-    "sample_messages",
     "validate_images",
     "write_hf_dir",
 ]

@@ -1,6 +1,6 @@
-"""Check that `data/` holds the seed's REC, Counting and GEO data, count every split, and say what is missing.
+"""Check that `data/` holds the seed's REC, Counting and GEO data (and OCR/, Affordance/), count every split, and say what is missing.
 
-    python -m paddlemix.datasets.check_layout --data-dir data [--decode] [--tasks rec counting geometry]
+    python -m paddlemix.datasets.check_layout --data-dir data [--decode] [--tasks rec counting geometry ocr affordance]
 
 For every task folder present it reads each annotation file or dataset split, counts its samples, and
 checks that every sample's image exists (with `--decode`, that it also decodes; images embedded in a
@@ -23,6 +23,7 @@ from paddlemix.datasets.hf_dir import list_splits, read_hf_dir
 from paddlemix.datasets.images import check_image, check_image_bytes
 from paddlemix.datasets.layout import LAYOUTS, REC_ANNOTATIONS, TaskLayout, rec_image_root
 from paddlemix.datasets.rec import read_records, rec_samples
+from paddlemix.errors import run_main
 
 SHOWN_PER_SPLIT = 5  # missing images named per split; the rest are counted
 
@@ -119,6 +120,50 @@ def check_r1v(layout: TaskLayout, root: str, check: str) -> TaskReport:
     return report
 
 
+def check_ocr(layout: TaskLayout, root: str, check: str) -> TaskReport:
+    """OCR/: the training json and every eval/*.json(l), each sample's image."""
+    from paddlemix.datasets.ocr import load_ocr
+
+    report = TaskReport(layout, root, True)
+    eval_dir = os.path.join(root, "eval")
+    found = (
+        sorted(f"eval/{f}" for f in os.listdir(eval_dir) if f.endswith((".json", ".jsonl")))
+        if os.path.isdir(eval_dir)
+        else []
+    )
+    expected = [(f, "train") for f in layout.train] + [(f, "eval_labels") for f in layout.evals]
+    report.missing_files = [(f, part) for f, part in expected if not os.path.isfile(os.path.join(root, f))]
+    for name in [f for f in layout.train if os.path.isfile(os.path.join(root, f))] + found:
+        split = SplitReport(name, "train" if name in layout.train else "eval_labels", "eval_images")
+        try:
+            samples = load_ocr(os.path.join(root, name), root).samples
+        except (OSError, ValueError) as e:
+            split.error = str(e)
+        else:
+            split.samples = len(samples)
+            split.bad = [r for r in (check_image(s["image"], check) for s in samples) if r]
+        report.splits.append(split)
+    return report
+
+
+def check_affordance(layout: TaskLayout, root: str, check: str) -> TaskReport:
+    """Affordance/: the training and test dataset folders, every split, embedded images present."""
+    report = TaskReport(layout, root, True)
+    for name, part in ((layout.train[0], "train"), (layout.evals[0], "eval_labels")):
+        folder = os.path.join(root, name)
+        if not os.path.isdir(folder):
+            report.missing_files.append((name + "/", part))
+            continue
+        try:
+            splits = list_splits(folder)
+        except (OSError, ValueError) as e:
+            report.splits.append(SplitReport(name, part, part, error=str(e)))
+            continue
+        for split_name in splits:
+            report.splits.append(_check_hf_split(folder, name, split_name, check))
+    return report
+
+
 def _check_hf_split(train_dir: str, label: str, split_name: str, check: str) -> SplitReport:
     """A dataset split: row count, and rows whose embedded image is absent (or, with decode, undecodable)."""
     split = SplitReport(f"{label} [{split_name}]", "train", "train")
@@ -151,6 +196,10 @@ def check_data_dir(data_dir: str, tasks: list[str], check: str = "exists") -> li
             reports.append(TaskReport(layout, root, False))
         elif task == "rec":
             reports.append(check_rec(layout, root, check))
+        elif task == "ocr":
+            reports.append(check_ocr(layout, root, check))
+        elif task == "affordance":
+            reports.append(check_affordance(layout, root, check))
         else:
             reports.append(check_r1v(layout, root, check))
     return reports
@@ -163,8 +212,13 @@ def format_report(reports: list[TaskReport]) -> str:
         name = f"{r.layout.dir} ({r.layout.task})"
         if not r.present:
             lines.append(f"== {name}: NOT FOUND at {r.root}")
-            lines.append(f"   download {r.layout.archive}: {r.layout.archive_url}")
-            lines.append("   and run scripts/prepare_data.sh, or get the parts the seed lists:")
+            if r.layout.archive_url:
+                lines.append(f"   download {r.layout.archive}: {r.layout.archive_url}")
+                lines.append("   and run scripts/prepare_data.sh, or get the parts the seed lists:")
+            else:
+                lines.append(
+                    f"   no prepacked archive; put {r.layout.archive} in the download folder, or get:"
+                )
             lines += [f"     {what}: {url}" for what, url in r.layout.sources.values()]
             continue
         lines.append(f"== {name}: {'complete' if r.complete else 'INCOMPLETE'} at {r.root}")
@@ -183,7 +237,8 @@ def format_report(reports: list[TaskReport]) -> str:
             needed.append(part)
         needed += [s.file_source for s in r.splits if s.error] + [s.image_source for s in r.splits if s.bad]
         if needed:
-            lines.append(f"   get {r.layout.archive} again ({r.layout.archive_url}), or the missing parts:")
+            again = f" ({r.layout.archive_url})" if r.layout.archive_url else ""
+            lines.append(f"   get {r.layout.archive} again{again}, or the missing parts:")
             lines += [
                 f"     {what}: {url}" for what, url in (r.layout.sources[p] for p in dict.fromkeys(needed))
             ]
@@ -225,4 +280,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

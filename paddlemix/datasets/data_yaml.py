@@ -28,7 +28,8 @@ import yaml
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages, filter_samples
-from paddlemix.datasets.rec import read_records, rec_samples
+from paddlemix.datasets.rec import located_records, rec_samples
+from paddlemix.errors import DataError, MissingFileError
 
 STRATEGIES = ("all", "first", "end", "random")
 
@@ -87,23 +88,31 @@ def apply_sampling(records: list, strategy: str, rng: random.Random) -> list:
 
 def read_data_yaml(path: str) -> list[DataYamlEntry]:
     """The entries of a data yaml; unknown keys are an error that lists the known ones."""
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
-    items = data.get("datasets")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        raise MissingFileError("no such data yaml", where=path) from None
+    except yaml.YAMLError as e:
+        raise DataError(f"not valid YAML ({' '.join(str(e).split())})", where=path) from None
+    items = data.get("datasets") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise ValueError(f"{path}: expected a non-empty 'datasets:' list of {{json_path, sampling_strategy}}")
+        raise DataError("expected a non-empty 'datasets:' list of {json_path, sampling_strategy}", where=path)
     known = set(DataYamlEntry.__dataclass_fields__)
     entries = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "json_path" not in item:
-            raise ValueError(f"{path}: datasets[{i}] needs a json_path, got {item!r}")
+            raise DataError(f"needs a json_path, got {item!r}", where=f"{path}: datasets[{i}]")
         unknown = set(item) - known
         if unknown:
-            raise ValueError(
-                f"{path}: datasets[{i}] has unknown key(s) {sorted(unknown)}; known: {sorted(known)}"
+            raise DataError(
+                f"unknown key(s) {sorted(unknown)}; known: {sorted(known)}", where=f"{path}: datasets[{i}]"
             )
         entry = DataYamlEntry(**item)
-        parse_sampling_strategy(entry.sampling_strategy)
+        try:
+            parse_sampling_strategy(entry.sampling_strategy)
+        except ValueError as e:
+            raise DataError(str(e), where=f"{path}: datasets[{i}]") from None
         entries.append(entry)
     return entries
 
@@ -115,8 +124,8 @@ def resolve_json_path(json_path: str, yaml_path: str) -> str:
     beside = os.path.join(os.path.dirname(os.path.abspath(yaml_path)), json_path)
     if os.path.exists(beside):
         return beside
-    raise FileNotFoundError(
-        f"{yaml_path}: json_path {json_path!r} found neither from {os.getcwd()} nor beside the yaml"
+    raise MissingFileError(
+        f"json_path {json_path!r} found neither from {os.getcwd()} nor beside the yaml", where=yaml_path
     )
 
 
@@ -127,6 +136,9 @@ def load_data_yaml(path: str, image_root: str, seed: int = 42, check: str = "exi
     samples = []
     for entry in read_data_yaml(path):
         json_path = resolve_json_path(entry.json_path, path)
-        records = apply_sampling(read_records(json_path), entry.sampling_strategy, rng)
-        samples.extend(filter_samples(rec_samples(records, image_root, json_path), check, skipped, json_path))
+        # Sampling picks from (where, record) pairs: the same picks as from the records, and a bad record
+        # is still named by its line.
+        picked = apply_sampling(located_records(json_path), entry.sampling_strategy, rng)
+        found = rec_samples([r for _, r in picked], image_root, json_path, [w for w, _ in picked])
+        samples.extend(filter_samples(found, check, skipped, json_path))
     return SampleDataset(samples, os.path.basename(path), skipped)

@@ -14,13 +14,13 @@ are checked only for existence by default; a skipped sample is named in a warnin
 
 from __future__ import annotations
 
-import json
 import os
 import random
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages, filter_samples
-from paddlemix.datasets.rec import read_records, rec_sample
+from paddlemix.datasets.rec import located_rec_sample, located_records
+from paddlemix.errors import DataError
 
 
 def infer_eval_task(path: str, ground_truths: list) -> str:
@@ -29,19 +29,27 @@ def infer_eval_task(path: str, ground_truths: list) -> str:
         return "counting"
     if ground_truths and all(isinstance(g, str) for g in ground_truths):
         return "geometry"
-    raise ValueError(f"{path}: cannot tell counting (int answers) from geometry (string answers); pass task=")
+    raise DataError(
+        "cannot tell counting (int answers) from geometry (string answers)", where=path, fix="pass task="
+    )
 
 
 def load_eval_jsonl(
     path: str, image_root: str, task: str | None = None, check: str = "exists"
 ) -> SampleDataset:
     """An R1-V eval jsonl as samples (`problem` = question, `solution` = ground_truth, `record` = the line)."""
-    with open(path, encoding="utf-8") as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    for i, record in enumerate(records):
+    located = located_records(path)
+    for where, record in located:
+        if not isinstance(record, dict):
+            raise DataError(f"expected a JSON object, got a {type(record).__name__}", where=where)
         missing = {"image_path", "question", "ground_truth"} - set(record)
         if missing:
-            raise ValueError(f"{path}: line {i + 1} lacks {sorted(missing)}: {record!r}")
+            raise DataError(
+                f"the record lacks {sorted(missing)}",
+                where=where,
+                fix="an R1-V eval line has image_path, question and ground_truth",
+            )
+    records = [record for _, record in located]
     task = task or infer_eval_task(path, [r["ground_truth"] for r in records])
     samples = []
     for record in records:
@@ -82,13 +90,13 @@ def load_rec_eval(
     `rng = random.Random(seed)` to successive calls to pick the same samples for the 2nd, 3rd, ... dataset.
     """
     path = os.path.join(data_root, f"{ds}.json")
-    records = read_records(path)
-    (rng or random.Random(seed)).shuffle(records)
+    located = located_records(path)
+    (rng or random.Random(seed)).shuffle(located)
     if sample_num is not None:
-        records = records[:sample_num]
+        located = located[:sample_num]
     samples = []
-    for record in records:
-        sample = rec_sample(record, image_root, path)
+    for where, record in located:
+        sample = located_rec_sample(where, record, image_root, path)
         sample["record"] = record
         samples.append(sample)
     skipped = SkippedImages()

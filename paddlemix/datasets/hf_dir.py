@@ -22,7 +22,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from paddlemix.errors import DataError, MissingFileError, UserError
+
 LAYOUTS = ("hub", "save_to_disk")
+
+
+class MissingSplitError(UserError, KeyError):
+    """A split or column the dataset directory does not have; the message lists the ones it has."""
 
 
 class HFTable:
@@ -36,7 +42,7 @@ class HFTable:
             self._arrow = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
             schema = self._arrow.schema
         else:
-            self._parquet = [pq.ParquetFile(f) for f in files]
+            self._parquet = [_open_parquet(f) for f in files]
             schema = self._parquet[0].schema_arrow
         self.features = _features(schema)
         self.image_columns = [name for name, feat in self.features.items() if feat.get("_type") == "Image"]
@@ -134,12 +140,14 @@ def list_splits(path: str) -> list[str]:
 def read_hf_dir(path: str, split: str = "train") -> HFTable:
     """Open one split of a hub snapshot or save_to_disk directory; errors say what the folder holds."""
     if not os.path.isdir(path):
-        raise FileNotFoundError(f"dataset directory not found: {path}")
+        raise MissingFileError(f"dataset directory not found: {path}")
     dict_json = os.path.join(path, "dataset_dict.json")
     if os.path.isfile(dict_json):
         splits = list_splits(path)
         if split not in splits:
-            raise KeyError(f"{path} has no split {split!r}; splits: {splits}")
+            raise MissingSplitError(
+                f"{path} has no split {split!r}; splits: {splits}", fix="--dataset_train_split"
+            )
         return read_hf_dir(os.path.join(path, split), split)
     state = os.path.join(path, "state.json")
     if os.path.isfile(state):
@@ -151,8 +159,10 @@ def read_hf_dir(path: str, split: str = "train") -> HFTable:
         return HFTable(path, split, parquet, "parquet")
     found = list_splits(path)
     if found:
-        raise KeyError(f"{path} has no split {split!r}; splits: {found}")
-    raise FileNotFoundError(
+        raise MissingSplitError(
+            f"{path} has no split {split!r}; splits: {found}", fix="--dataset_train_split"
+        )
+    raise MissingFileError(
         f"{path} is not a Hugging Face dataset directory: no dataset_dict.json, state.json or *.parquet in it"
     )
 
@@ -214,7 +224,18 @@ def _read_arrow(file: str) -> pa.Table:
     try:
         return pa.ipc.open_stream(source).read_all()
     except pa.ArrowInvalid:
-        return pa.ipc.open_file(pa.memory_map(file)).read_all()
+        try:
+            return pa.ipc.open_file(pa.memory_map(file)).read_all()
+        except pa.ArrowInvalid as e:
+            raise DataError(f"not a readable Arrow file ({e}; truncated?)", where=file) from None
+
+
+def _open_parquet(file: str) -> pq.ParquetFile:
+    """Open a Parquet file; a truncated or foreign one is a DataError naming it."""
+    try:
+        return pq.ParquetFile(file)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise DataError(f"not a readable Parquet file ({e}; truncated?)", where=file) from None
 
 
 def _parquet_files(path: str) -> list[str]:

@@ -19,17 +19,20 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image
+
+from paddlemix.errors import UserError
 
 logger = logging.getLogger("paddlemix.datasets")
 
 CHECKS = ("none", "exists", "decode")
 
 
-class BadImageError(OSError):
+class BadImageError(UserError, OSError):
     """An image file that is missing or cannot be decoded."""
 
 
@@ -79,6 +82,7 @@ class SkippedImages:
 
     max_named: int = 20  # files named individually in warnings; later ones are only counted
     items: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), in the order met
+    sources: dict[str, str] = field(default_factory=dict)  # path -> the file whose sample named it, if known
     _seen: set[str] = field(default_factory=set, repr=False)
 
     def add(self, path: str, reason: str, context: str = "") -> None:
@@ -87,6 +91,8 @@ class SkippedImages:
             return
         self._seen.add(path)
         self.items.append((path, reason))
+        if context:
+            self.sources[path] = context
         where = f" in {context}" if context else ""
         if len(self.items) <= self.max_named:
             logger.warning("skipping sample%s: image %s", where, reason)
@@ -99,6 +105,8 @@ class SkippedImages:
             if path not in self._seen:
                 self._seen.add(path)
                 self.items.append((path, reason))
+                if path in other.sources:
+                    self.sources[path] = other.sources[path]
 
     @property
     def count(self) -> int:
@@ -109,6 +117,19 @@ class SkippedImages:
         """One line: how many images were skipped and how many of them were missing vs corrupt."""
         missing = sum(reason.startswith("missing") for _, reason in self.items)
         return f"{self.count} bad image(s) skipped ({missing} missing, {self.count - missing} corrupt)"
+
+    def breakdown(self) -> str:
+        """Per source file, how many images were missing and how many corrupt, and the first one named."""
+        counts: dict[str, Counter] = {}
+        for path, reason in self.items:
+            kind = "missing" if reason.startswith("missing") else "corrupt"
+            counts.setdefault(self.sources.get(path, "<unknown file>"), Counter())[kind] += 1
+        parts = [
+            f"{source}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+            for source, kinds in counts.items()
+        ]
+        first = f"; first: {self.items[0][1]}" if self.items else ""
+        return "; ".join(parts) + first
 
 
 def load_sample_image(sample: dict, skipped: SkippedImages | None = None) -> Image.Image | None:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 class TaskLayout:
     """One task's folder under `data/`: its archive, training data, eval file and where to get each."""
 
-    task: str  # "rec" | "counting" | "geometry"
+    task: str  # "rec" | "counting" | "geometry" | "ocr" | "affordance"
     dir: str  # the folder the archive unpacks to, under data/
     archive: str  # the seed's download name
-    archive_url: str  # the seed's prepacked download
+    archive_url: str  # the seed's prepacked download ("" when there is none)
     train: tuple[str, ...]  # REC: annotation files under rec_jsons_processed/; else the HF dataset folder
     evals: tuple[str, ...]  # REC: eval annotation files; else the eval jsonl
     eval_image_root: str  # eval images are resolved under dir/eval_image_root
@@ -101,7 +101,55 @@ GEOMETRY = TaskLayout(
     },
 )
 
-LAYOUTS = {layout.task: layout for layout in (REC, COUNTING, GEOMETRY)}
+# OCR and affordance have no prepacked archive: `archive` names what `python -m paddlemix.datasets.synthetic
+# --task ocr|affordance --tar` packs, and the sources say where the real data come from. Neither project
+# released its training set (Perception-R1's OCR training code and data; ReasonAff, Affordance-R1 issue #1).
+OCR = TaskLayout(
+    task="ocr",
+    dir="OCR",
+    archive="OCR.tar",
+    archive_url="",
+    train=("ocr_train.json",),  # Perception-R1's OCR json (conversations[1].value), images relative to OCR/
+    evals=("eval/en_page_ocr.json",),  # and eval/cn_page_ocr.json when there
+    eval_image_root=".",
+    sources={
+        "train": (
+            "an OCR training json of your own (Perception-R1 released none), Perception-R1's format",
+            "https://github.com/linkangheng/PR1",
+        ),
+        "eval_labels": (
+            "PageOCR en/zh (Fox benchmark) in Perception-R1's eval json format",
+            "https://github.com/ucaslcl/Fox",
+        ),
+        "eval_images": ("the Fox PageOCR page images", "https://github.com/ucaslcl/Fox"),
+    },
+)
+
+AFFORDANCE = TaskLayout(
+    task="affordance",
+    dir="Affordance",
+    archive="Affordance.tar",
+    archive_url="",
+    train=("reasonaff_train",),  # Hugging Face dataset folder, split train
+    evals=("reasonaff_test",),  # Hugging Face dataset folder, split test, with masks
+    eval_image_root=".",
+    sources={
+        "train": (
+            "ReasonAff training set (not released; Affordance-R1 issue #1), in its fields",
+            "https://github.com/hq-King/Affordance-R1",
+        ),
+        "eval_labels": (
+            "ReasonAff test set, or UMD part-affordance / AGD20K converted to its test fields",
+            "https://github.com/hq-King/Affordance-R1",
+        ),
+        "eval_images": (
+            "UMD part-affordance and AGD20K images (for the other two benchmarks)",
+            "https://users.umiacs.umd.edu/~amyers/part-affordance-dataset/ ; https://github.com/lhc1224/Cross-View-AG",
+        ),
+    },
+)
+
+LAYOUTS = {layout.task: layout for layout in (REC, COUNTING, GEOMETRY, OCR, AFFORDANCE)}
 
 REC_ANNOTATIONS = "rec_jsons_processed"
 

@@ -16,10 +16,11 @@ import re
 import tempfile
 
 from paddlemix.datasets.dataset import SampleDataset
-from paddlemix.datasets.hf_dir import HFTable, read_hf_dir
-from paddlemix.datasets.templates import TASKS
+from paddlemix.datasets.hf_dir import HFTable, MissingSplitError, read_hf_dir
 
 CACHE_ENV = "PADDLEMIX_DATA_CACHE"
+# The sample labels of the R1-V sets this module reads (counting_direct: counting, asked without a template).
+R1V_TASKS = ("counting", "geometry", "counting_direct")
 
 
 def default_cache_dir() -> str:
@@ -74,14 +75,16 @@ def load_r1v(
     path: str, task: str, split: str = "train", cache_dir: str | None = None, name: str = ""
 ) -> HFImageDataset:
     """Load a counting or geometry training split from a hub-snapshot or save_to_disk directory."""
-    if task not in TASKS or task == "rec":
+    if task not in R1V_TASKS:
         raise ValueError(
             f"load_r1v reads counting/geometry sets, got task {task!r}; REC uses load_rec/load_data_yaml"
         )
     table = read_hf_dir(path, split)
     for column in ("image", "problem", "solution"):
         if column not in table.column_names:
-            raise KeyError(f"{path} [{split}] lacks column {column!r}; columns: {table.column_names}")
+            raise MissingSplitError(
+                f"{path} [{split}] lacks column {column!r}; columns: {table.column_names}"
+            )
     return HFImageDataset(table, task, cache_dir or default_cache_dir(), name)
 
 

@@ -10,6 +10,11 @@ Two record formats are read, both as `.json` (a list) or `.jsonl` (one record a 
 - VLM-R1's later general jsonl: `{"id": ..., "image": ..., "conversations": [{"from": "human", "value":
   "<image>..."}, {"from": "gpt", "value": "[x1, y1, x2, y2]"}]}`.
 
+A malformed file stops the load with an error that names the place: `file.jsonl:LINE` for a line that
+is not JSON or not a REC record, `file.json[INDEX]` for a bad record of a `.json` list, `file.json:LINE:COL`
+for a `.json` that does not parse. A record that is malformed says the file is not what it is taken for,
+so nothing is skipped silently; a missing image, by contrast, is skipped and counted (`images.py`).
+
 `image` is resolved under `image_root`. A record without `normal_caption` gets the text after the last
 ":" of its problem, without the final ".", as PaddleMIX's `scripts/preprocess_refcoco.py` derives it.
 """
@@ -21,21 +26,56 @@ import os
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages, filter_samples
+from paddlemix.errors import DataError
 from paddlemix.metrics.boxes import solution_box
+
+
+def _open_annotations(path: str):
+    """`path` opened for reading; a missing file is a DataError naming it."""
+    try:
+        return open(path, encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        raise DataError(f"cannot read the annotation file ({e.strerror})", where=path) from None
+
+
+def located_records(path: str) -> list[tuple[str, object]]:
+    """(where, record) for each record of a `.json` list (`file[i]`) or a `.jsonl` file (`file:line`).
+
+    A line or file that is not JSON, or a `.json` that is not a list, is a DataError naming `file:line`.
+    """
+    if path.endswith(".jsonl"):
+        located = []
+        with _open_annotations(path) as f:
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    located.append((f"{path}:{number}", json.loads(line)))
+                except json.JSONDecodeError as e:
+                    raise DataError(
+                        f"line is not JSON ({e.msg.removesuffix(' at')} at column {e.colno})",
+                        where=f"{path}:{number}",
+                        fix="fix or delete the line; a .jsonl holds one JSON record a line",
+                    ) from None
+        return located
+    if path.endswith(".json"):
+        with _open_annotations(path) as f:
+            try:
+                data = json.load(f)
+            except json.JSONDecodeError as e:
+                raise DataError(
+                    f"not valid JSON ({e.msg.removesuffix(' at')}; truncated?)",
+                    where=f"{path}:{e.lineno}:{e.colno}",
+                ) from None
+        if not isinstance(data, list):
+            raise DataError(f"expected a JSON list of records, got a {type(data).__name__}", where=path)
+        return [(f"{path}[{i}]", record) for i, record in enumerate(data)]
+    raise DataError("unsupported annotation file type (want .json or .jsonl)", where=path)
 
 
 def read_records(path: str) -> list[dict]:
     """The records of a `.json` list or a `.jsonl` file; other extensions are an error (as in the seed)."""
-    if path.endswith(".jsonl"):
-        with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    if path.endswith(".json"):
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        if not isinstance(data, list):
-            raise ValueError(f"{path}: expected a JSON list of records, got {type(data).__name__}")
-        return data
-    raise ValueError(f"unsupported annotation file type (want .json or .jsonl): {path}")
+    return [record for _, record in located_records(path)]
 
 
 def parse_box(value) -> list[float]:
@@ -80,17 +120,25 @@ def rec_sample(record: dict, image_root: str, source: str = "") -> dict:
     return sample
 
 
-def rec_samples(records: list[dict], image_root: str, source: str) -> list[dict]:
-    """Records as samples; a malformed record is an error that names the file and the record's index."""
-    samples = []
-    for i, record in enumerate(records):
-        try:
-            samples.append(rec_sample(record, image_root, source))
-        except (KeyError, ValueError, SyntaxError, TypeError) as e:
-            raise ValueError(
-                f"{source}: record {i} is not a REC record ({type(e).__name__}: {e}): {record!r}"
-            ) from e
-    return samples
+def located_rec_sample(where: str, record, image_root: str, source: str) -> dict:
+    """`rec_sample` of the record at `where`; a malformed record is a DataError naming `where` and the key."""
+    try:
+        return rec_sample(record, image_root, source)
+    except KeyError as e:
+        problem = f"missing the field {e}"
+    except (ValueError, SyntaxError, TypeError, AttributeError) as e:
+        problem = str(e)
+    raise DataError(
+        f"not a REC record: {problem}",
+        where=where,
+        fix='a record has "image", "problem" and "solution" [x1, y1, x2, y2], or "image" and "conversations"',
+    )
+
+
+def rec_samples(records: list, image_root: str, source: str, where: list[str] | None = None) -> list[dict]:
+    """Records as samples; a malformed record is a DataError naming `where[i]` (default `source[i]`)."""
+    where = where or [f"{source}[{i}]" for i in range(len(records))]
+    return [located_rec_sample(w, record, image_root, source) for w, record in zip(where, records)]
 
 
 def load_rec(
@@ -98,5 +146,7 @@ def load_rec(
 ) -> SampleDataset:
     """Load one REC annotation file; samples whose image fails `check` are skipped, counted and named."""
     skipped = skipped if skipped is not None else SkippedImages()
-    samples = filter_samples(rec_samples(read_records(path), image_root, path), check, skipped, path)
+    located = located_records(path)
+    samples = rec_samples([r for _, r in located], image_root, path, [w for w, _ in located])
+    samples = filter_samples(samples, check, skipped, path)
     return SampleDataset(samples, os.path.basename(path), skipped)

@@ -5,13 +5,14 @@
     ...
     env.sync_gradients(params)                      # data parallel: all-reduce (sharding does it in step)
 
-Launch several processes with `python -m paddle.distributed.launch --nproc_per_node N -m <module> ...`; on a
-CPU build the launcher selects the gloo backend by itself.
+Launch several processes with `python -m paddle.distributed.launch --nproc_per_node N python -m <module> ...`
+(the launcher runs a command, so the module is started with `python -m`); on a CPU build it selects the gloo
+backend by itself.
 """
 
 from paddlemix.distributed.collectives import all_gather_array, all_reduce_array, barrier, broadcast_object
 from paddlemix.distributed.env import DistEnv, init_distributed, launched_world_size
-from paddlemix.distributed.logging import is_main_process, print0, setup_logging
+from paddlemix.distributed.logging import setup_logging
 from paddlemix.distributed.seeding import derived_seed, get_rng_states, seed_everything, set_rng_states
 
 __all__ = [
@@ -23,9 +24,7 @@ __all__ = [
     "derived_seed",
     "get_rng_states",
     "init_distributed",
-    "is_main_process",
     "launched_world_size",
-    "print0",
     "seed_everything",
     "set_rng_states",
     "setup_logging",

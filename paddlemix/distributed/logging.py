@@ -11,11 +11,6 @@ def _rank() -> int:
     return int(os.environ.get("PADDLE_TRAINER_ID", os.environ.get("PADDLE_GLOBAL_RANK", "0")))
 
 
-def is_main_process() -> bool:
-    """True on rank 0."""
-    return _rank() == 0
-
-
 def setup_logging(level: int = logging.INFO) -> None:
     """Configure the root logger once: INFO on rank 0, WARNING elsewhere, `[rank N]` in every line."""
     rank = _rank()
@@ -25,9 +20,3 @@ def setup_logging(level: int = logging.INFO) -> None:
         datefmt="%H:%M:%S",
         force=True,
     )
-
-
-def print0(*args, **kwargs) -> None:
-    """`print` on rank 0 only."""
-    if is_main_process():
-        print(*args, **kwargs, flush=True)

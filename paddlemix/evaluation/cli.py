@@ -14,10 +14,12 @@ import argparse
 import dataclasses
 import logging
 
+from paddlemix.errors import missing_files_are_user_errors
+from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
-from paddlemix.evaluation.runner import ATTN_NAMES, DTYPES, METHODS, EvalConfig
 from paddlemix.metrics.boxes import CoordFrame
+from paddlemix.models.runtime import ATTN_NAMES
 
 # Needed for an eval, not for --rescore; the seed marks the first two required.
 _EVAL_REQUIRED = ("model_name", "model_path", "data_root", "image_root")
@@ -128,11 +130,6 @@ def run_cli(parser: argparse.ArgumentParser, args: argparse.Namespace, run) -> N
         for name in (f.name for f in dataclasses.fields(EvalConfig))
         if hasattr(args, name)
     }
-    try:
-        cfg = EvalConfig(**values)
-    except ValueError as e:
-        parser.error(str(e))
-    try:
+    cfg = EvalConfig(**values)
+    with missing_files_are_user_errors():
         run(cfg)
-    except FileNotFoundError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")

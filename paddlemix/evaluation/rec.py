@@ -24,16 +24,14 @@ from __future__ import annotations
 import os
 import random
 
-from paddlemix.datasets import load_rec_eval, prompt_text, sample_messages
-from paddlemix.evaluation.runner import (
-    EvalConfig,
-    EvalTask,
-    evaluate,
-    load_model_and_processor,
-    report,
-    results_path,
-    run_header,
-)
+from paddlemix.datasets import load_rec_eval
+from paddlemix.errors import MissingFileError
+from paddlemix.evaluation.config import EvalConfig
+from paddlemix.evaluation.model_loading import load_model_and_processor
+from paddlemix.evaluation.partial import run_header
+from paddlemix.evaluation.results import report, results_path
+from paddlemix.evaluation.runner import evaluate
+from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.metrics.boxes import (
     answer_iou,
     coord_frame,
@@ -42,6 +40,7 @@ from paddlemix.metrics.boxes import (
     parse_box,
     to_original_frame,
 )
+from paddlemix.tasks import prompt_text, sample_messages
 
 PREFIX = "rec"
 
@@ -83,7 +82,7 @@ def data_file(cfg: EvalConfig, ds: str) -> str:
     """`{data_root}/{ds}.json`, or a FileNotFoundError naming the path."""
     path = os.path.join(cfg.data_root, f"{ds}.json")
     if not os.path.isfile(path):
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"test dataset {ds!r}: no data file {path} (test_rec reads {{data_root}}/{{ds}}.json)"
         )
     return path
@@ -91,17 +90,22 @@ def data_file(cfg: EvalConfig, ds: str) -> str:
 
 def run_rec(cfg: EvalConfig) -> dict[str, dict]:
     """Evaluate every dataset of `cfg.test_datasets`; returns dataset -> the results file's contents."""
-    paths = {ds: data_file(cfg, ds) for ds in cfg.test_datasets}  # all checked before the model loads
+    paths = {ds: data_file(cfg, ds) for ds in cfg.test_datasets}
+    rng = random.Random(cfg.seed)  # one generator for all datasets, as the seed's single random.seed()
+    # Every file is read before the model loads, so a malformed one stops the run at once.
+    datasets = {
+        ds: load_rec_eval(cfg.data_root, ds, cfg.image_root, cfg.sample_num, cfg.seed, rng=rng)
+        for ds in cfg.test_datasets
+    }
     print("Steps: ", cfg.steps)
     model, processor = load_model_and_processor(cfg)
     model_type = model.config.model_type
     frame = coord_frame(cfg.coord_frame) if cfg.coord_frame else frame_for_model(model_type)
     task = rec_task(cfg.method, frame, model_type)
-    rng = random.Random(cfg.seed)  # one generator for all datasets, as the seed's single random.seed()
     out = {}
     for ds in cfg.test_datasets:
         print(f"Processing {ds}...")
-        dataset = load_rec_eval(cfg.data_root, ds, cfg.image_root, cfg.sample_num, cfg.seed, rng=rng)
+        dataset = datasets[ds]
         header = run_header(cfg, model, processor, paths[ds], coord_frame=frame.value)
         path = results_path(cfg.output_dir, PREFIX, ds, cfg)
         out[ds] = evaluate(list(dataset), task, model, processor, cfg, path, header, dataset.skipped, ds)

@@ -6,8 +6,10 @@ The file is R1-V's and the seed's `./logs/*_results_*.json`: `{"accuracy": float
 "ground_truth", "model_output", "extracted_answer", and "correct" or "is_correct"}]}`. Only `model_output` and
 `ground_truth` are read; the stored verdicts are what we check ourselves against.
 
-The task comes from the ground truths: four numbers -> "rec", integers -> "counting", strings -> "geoqa"
-(pass `task=` for a counting file whose ground truths were saved as strings).
+The task (`paddlemix.tasks`) is `task=` if given, else the `task` our eval writes in the file's `run` header,
+else the one registered task that recognises every ground truth: four numbers -> "rec", integers ->
+"counting", strings -> "geometry" (R1-V's files and `--task` call it "geoqa", an alias). Pass `task=` for a
+counting file whose ground truths were saved as strings. Each task owns its scorers and how they aggregate.
 
 Metrics:
 - "fixed" (default): ours, the very functions the GRPO rewards call. Counting and GeoQA: `math_correct` (the
@@ -22,116 +24,101 @@ Metrics:
   (r1 or baseline) is read from the file name, where the seed's eval wrote it.
 
 "fixed" and "r1v" disagree on these logs, by design; every disagreement was checked by hand. Counting: fixed
-also accepts "A. 8" for 8 (48.0 -> 49.5; 82.5 unchanged). GeoQA (30.6366 -> 29.8408, 38.7268 -> 36.6048):
+also accepts "A. 8" for 8 (48.0 -> 49.5; 82.5 unchanged). GeoQA (30.6366 -> 29.7082, 38.7268 -> 36.6048):
 R1-V parses the whole output, where math-verify skips a number flush against the tags, so the last number
 of the reasoning (or of a truncated output) counted as the answer, and it reads the ground truth "4√{3}" as
 4, so "4.0" passed; fixed reads only the `<answer>` and the real value, and accepts what R1-V missed: "0.6"
-for "\\frac{3}{5}", "100.0" for "100°", "√5" for "√{5}".
+for "\\frac{3}{5}", "100.0" for "100°", "√5" for "√{5}". It rejects "4.0 + PE + PF" for 4 (an expression
+with unknowns, not a value: `is_value`), which math-verify alone accepted (29.8408 before that fix).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import numbers
 import os
 
-from paddlemix.metrics.answers import math_correct
-from paddlemix.metrics.boxes import answer_iou, resolve_frame, resolve_input_size, solution_box
-from paddlemix.metrics.published import (
-    r1v_counting_correct,
-    r1v_geoqa_correct,
-    seed_geoqa_correct,
-    seed_rec_correct,
-)
+from paddlemix.errors import DataError, MissingFileError, run_main
+from paddlemix.tasks import get_task, list_tasks, mean_percent, resolve_results_task
 
-TASKS = ("counting", "geoqa", "rec")
-
-
-def _fixed_math(result: dict, **_) -> bool:
-    return math_correct(result["model_output"], result["ground_truth"])
-
-
-def _fixed_rec(result: dict, coord_frame=None, **_) -> bool:
-    frame = resolve_frame(coord_frame or result.get("coord_frame"), result.get("model_type"))
-    input_size = resolve_input_size(result.get("input_size"), result.get("image_grid_thw"))
-    iou = answer_iou(
-        result["model_output"], result["ground_truth"], frame, result.get("image_size"), input_size
-    )
-    return iou > 0.5
-
-
-def _r1v_counting(result: dict, **_) -> bool:
-    return r1v_counting_correct(result["model_output"], result["ground_truth"])
-
-
-def _r1v_geoqa(result: dict, **_) -> bool:
-    return r1v_geoqa_correct(result["model_output"], result["ground_truth"])
-
-
-def _seed_geoqa(result: dict, **_) -> bool:
-    return seed_geoqa_correct(result["model_output"], result["ground_truth"])
-
-
-def _seed_rec(result: dict, rec_method: str = "r1", **_) -> bool:
-    return seed_rec_correct(result["model_output"], result["ground_truth"], rec_method)
-
-
-_SCORERS = {
-    "fixed": {"counting": _fixed_math, "geoqa": _fixed_math, "rec": _fixed_rec},
-    "r1v": {"counting": _r1v_counting, "geoqa": _r1v_geoqa},
-    "seed": {"counting": _r1v_counting, "geoqa": _seed_geoqa, "rec": _seed_rec},
-}
-METRICS = tuple(_SCORERS)
-
-
-def _task_of(ground_truth) -> str | None:
-    if isinstance(ground_truth, str):
-        return "geoqa"
-    if isinstance(ground_truth, numbers.Integral) and not isinstance(ground_truth, bool):
-        return "counting"
-    if isinstance(ground_truth, (list, tuple)) and solution_box(ground_truth) is not None:
-        return "rec"
-    return None
+METRICS = ("fixed", "r1v", "seed", "vision_r1", "pr1")  # a task scores the ones it knows
 
 
 def infer_task(results: list[dict]) -> str:
-    """The task of a results list, from the type of its ground truths; an error if they disagree."""
-    tasks = {_task_of(r["ground_truth"]) for r in results}
-    if len(tasks) != 1 or None in tasks:
-        raise ValueError(
-            f"cannot tell the task from the ground truths (found {tasks}); pass task= one of {TASKS}"
-        )
-    return tasks.pop()
+    """The task of a results list that names none: the one registered task that recognises its ground truths."""
+    try:
+        return resolve_results_task([r["ground_truth"] for r in results])
+    except ValueError as e:
+        raise DataError(str(e), fix="pass --task") from None
+
+
+def _task(results: list[dict], task: str | None, metric: str):
+    """The task that scores `results` under `metric`; errors list the known metrics and the tasks it scores."""
+    if metric not in METRICS:
+        raise DataError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+    try:
+        scorer = get_task(task or infer_task(results))
+    except DataError:
+        raise
+    except ValueError as e:
+        raise DataError(str(e), fix="pass --task") from None
+    if metric not in scorer.metrics:
+        known = ", ".join(t for t in list_tasks() if metric in get_task(t).metrics)
+        raise DataError(f"metric {metric!r} has no scorer for task {scorer.name!r}; it scores: {known}")
+    return scorer
 
 
 def score_results(
     results: list[dict], metric: str = "fixed", task: str | None = None, coord_frame=None, rec_method="r1"
 ) -> list[bool]:
     """Per-sample verdicts of `metric` on a results list (the `results` of a results file)."""
-    if metric not in _SCORERS:
-        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
-    task = task or infer_task(results)
-    if task not in _SCORERS[metric]:
-        known = ", ".join(t for t in TASKS if t in _SCORERS[metric])
-        raise ValueError(f"metric {metric!r} has no scorer for task {task!r}; it scores: {known}")
-    scorer = _SCORERS[metric][task]
-    return [bool(scorer(r, coord_frame=coord_frame, rec_method=rec_method)) for r in results]
+    return (
+        _task(results, task, metric)
+        .score(results, metric, coord_frame=coord_frame, rec_method=rec_method)
+        .verdicts
+    )
+
+
+def score_dataset(
+    results: list[dict], metric: str = "fixed", task: str | None = None, coord_frame=None, rec_method="r1"
+):
+    """The task's `Scores` of a results list: the dataset's number and each result's verdict."""
+    return _task(results, task, metric).score(results, metric, coord_frame=coord_frame, rec_method=rec_method)
 
 
 def accuracy(verdicts: list[bool]) -> float:
     """Percent correct, computed as R1-V does (count / n * 100) so the floats match its files."""
-    if not verdicts:
-        raise ValueError("no results to score")
-    return sum(verdicts) / len(verdicts) * 100
+    return mean_percent(verdicts)
 
 
 def load_results(path: str) -> dict:
-    """A results file: {"accuracy": float, "results": [...]}."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+    """A results file: {"accuracy": float, "results": [...]}; a missing, truncated or foreign file is a
+    DataError that names it (and the line, or the result, at fault)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise MissingFileError("no such results file", where=path) from None
+    except IsADirectoryError:
+        raise DataError("a directory, not a results file", where=path) from None
+    except json.JSONDecodeError as e:
+        raise DataError(
+            f"not valid JSON ({e.msg.removesuffix(' at')}; truncated?)",
+            where=f"{path}:{e.lineno}:{e.colno}",
+            fix="rerun the eval that wrote it",
+        ) from None
+    except UnicodeDecodeError:
+        raise DataError("not a text file", where=path) from None
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        raise ValueError(f"{path}: not a results file (a JSON object with a 'results' list)")
+        raise DataError("not a results file (a JSON object with a 'results' list)", where=path)
+    for i, result in enumerate(data["results"]):
+        lacks = [
+            key
+            for key in ("ground_truth", "model_output")
+            if not isinstance(result, dict) or key not in result
+        ]
+        if lacks:
+            raise DataError(f"the result lacks {', '.join(lacks)}", where=f"{path}: results[{i}]")
     return data
 
 
@@ -140,12 +127,22 @@ def rescore_samples(
 ) -> list[bool]:
     """Per-sample verdicts of `metric` on the results file at `path`."""
     rec_method = "baseline" if "_baseline_" in os.path.basename(path) else "r1"
-    return score_results(load_results(path)["results"], metric, task, coord_frame, rec_method)
+    return score_results(
+        load_results(path)["results"], metric, _file_task(path, task), coord_frame, rec_method
+    )
+
+
+def _file_task(path: str, task: str | None) -> str | None:
+    """The task given, else the one our eval wrote in the file's `run` header, else None (inferred)."""
+    return task or (load_results(path).get("run") or {}).get("task")
 
 
 def rescore(path: str, metric: str = "fixed", task: str | None = None, coord_frame=None) -> float:
-    """The accuracy (percent) of the results file at `path` under `metric`."""
-    return accuracy(rescore_samples(path, metric, task, coord_frame))
+    """The accuracy (percent) of the results file at `path` under `metric`, aggregated as its task does."""
+    rec_method = "baseline" if "_baseline_" in os.path.basename(path) else "r1"
+    return score_dataset(
+        load_results(path)["results"], metric, _file_task(path, task), coord_frame, rec_method
+    ).value
 
 
 def main(argv=None) -> None:
@@ -154,20 +151,28 @@ def main(argv=None) -> None:
     parser.add_argument("results", nargs="+", help="results JSON files")
     parser.add_argument("--metric", default="fixed", choices=METRICS)
     parser.add_argument(
-        "--task", default=None, choices=TASKS, help="default: inferred from the ground truths"
+        "--task",
+        default=None,
+        choices=[*list_tasks(), "geoqa"],
+        help="default: the file's run header, else inferred from the ground truths (geoqa: geometry)",
     )
     parser.add_argument("--coord_frame", default=None, help="REC: frame of every box, e.g. original")
     args = parser.parse_args(argv)
     for path in args.results:
-        verdicts = rescore_samples(path, args.metric, args.task, args.coord_frame)
-        acc = accuracy(verdicts)
-        stored = load_results(path).get("accuracy")
+        data = load_results(path)
+        rec_method = "baseline" if "_baseline_" in os.path.basename(path) else "r1"
+        try:
+            scores = score_dataset(
+                data["results"], args.metric, _file_task(path, args.task), args.coord_frame, rec_method
+            )
+        except DataError as e:
+            e.where = e.where or path
+            raise
+        acc, verdicts, stored = scores.value, scores.verdicts, data.get("accuracy")
+        counts = f" ({sum(verdicts)}/{len(verdicts)})" if verdicts is not None else ""
         same = "equal to" if acc == stored else "differs from"
-        print(
-            f"{path}: {args.metric} accuracy {acc!r} ({sum(verdicts)}/{len(verdicts)}), "
-            f"{same} stored {stored!r}"
-        )
+        print(f"{path}: {args.metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -58,7 +58,8 @@ class GenerationMixin:
         i*G .. i*G+G-1 continue prompt i. Returns the sequences (b*G, s + T), or a `GenerationOutput` with the
         per-token log-probs when `return_logprobs` is set. `suppress_token_ids` are never generated (e.g. the
         image placeholder, which a training forward would try to fill with image features); the log-probs stay
-        those of the unrestricted distribution.
+        those of the unrestricted distribution. Rollouts and eval pass `eos_token_id` from
+        `paddlemix.models.runtime.stop_token_ids`; without it, the config's eos ids alone stop a sequence.
         """
         unused.pop("mm_token_type_ids", None)
         if unused:

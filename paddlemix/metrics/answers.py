@@ -9,7 +9,8 @@ What a completion answers (`final_answer`):
 
 Correctness (`math_correct`): the answer is the gold answer's string, or is math-verify equivalent to it after
 both are rewritten into LaTeX math-verify can read (GeoQA writes `2√{3}`, `3π`, `12cm`). An answer that lists
-several different candidates ("40 or 140", "3, 4") is wrong: see `answer_candidates`. Without tags,
+several different candidates ("40 or 140", "3, 4") is wrong: see `answer_candidates`; so is an answer that is
+not a value but holds one (a relation, interval, set or text around the number: see `is_value`). Without tags,
 math-verify itself commits to one expression (the last one, or a `\\boxed{}`), so listing candidates there
 earns exactly what naming that one would.
 """
@@ -35,6 +36,25 @@ _TRAILING_UNIT = re.compile(
     r"\s*\}?\s*(?:\^\s*\{?\s*[23]\s*\}?|²|³)?\s*\^?\s*$"
 )
 _COUNT = re.compile(r"<answer>\s*(\d+)\s*</answer>")
+
+# What an answer that *is* a value may hold besides digits (see `is_value`): LaTeX and plain-text math of a
+# number, never a word, a relation (<, >, \leq, \neq, \in ...), a set (\{ \}) or an interval or tuple.
+_VALUE_COMMANDS = re.compile(
+    r"\\(?:d?frac|tfrac|sqrt|pi|circ|cdot|times|left|right|boxed|displaystyle|,|!|;|:)(?![a-zA-Z])|"
+    r"(?<![a-zA-Z])(?:sqrt|pi)(?![a-zA-Z])"
+)
+_VALUE_CHARS = re.compile(r"[0-9\s.+\-−*/^(){}°√π%×·]*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_MATH_DELIMITERS = re.compile(r"\$|\\[()\[\]]")
+# Words that introduce a value without qualifying it.
+_CONNECTIVE = re.compile(
+    r"^(?:i\.?\s?e\.?|that is|so|thus|therefore|hence|which is|the answer is|answer\s*:)\s*,?\s*",
+    re.IGNORECASE,
+)
+# "A. 8": a multiple-choice label before the value (SuperCLEVR answers come this way).
+_CHOICE_LABEL = re.compile(r"^\s*[A-E]\s*[.:)．、]\s*")
+# What an equation's first side may name: "x", "AB", "∠A", "\angle ABC", "angle 1", "S_{1}".
+_NAME = re.compile(r"\s*(?:\\angle\s*|∠\s*|angle\s+)?(?:[A-Za-z]{1,4}|\d)(?:_\{?\w{1,3}\}?)?\s*")
 
 
 def extract_answers(text: str) -> list[str]:
@@ -105,16 +125,60 @@ def answer_candidates(answer: str) -> list[list]:
     return values
 
 
+def is_value(answer: str) -> bool:
+    """Whether an answer is a value ("3", "2√{3}", "\\frac{3}{5}", "140°", "x = 3"), not text around one.
+
+    Not a value: a relation or inequality ("x > 3", "x \\neq 3"), an interval, tuple or set ("(3, 5)",
+    "\\{3\\}"), an expression with unknowns ("y = 2x + 3", "4 + PE"), or words around the number ("at least 3",
+    "3 apples"). math-verify reads the number out of each of these, which made them equal to "3". Allowed around
+    the value: a trailing unit, math delimiters, a multiple-choice label ("A. 8"), a connective ("i.e.",
+    "the answer is"), an equation whose first side only names what the last side gives ("AB = 1.8 * 9 / 1.5 =
+    10.8"), and the same value restated after a separator ("140°, i.e. 140"; several *different* values are
+    `answer_candidates`' concern).
+    """
+    parts = [p for p in _CANDIDATE_SEPARATOR.split(answer) if p.strip()]
+    return bool(parts) and all(_is_one_value(p) for p in parts)
+
+
+def _is_one_value(text: str) -> bool:
+    """`is_value` of one candidate (no separators in it)."""
+    text = _CONNECTIVE.sub("", text.strip())
+    text = _MATH_DELIMITERS.sub("", _CHOICE_LABEL.sub("", _TRAILING_UNIT.sub("", text)))
+    sides = text.strip().rstrip(".;。").split("=")
+    if len(sides) > 1 and not _NAME.fullmatch(sides[0]):
+        return False
+    value = _THOUSANDS.sub("", _VALUE_COMMANDS.sub(" ", sides[-1]))
+    has_number = re.search(r"[0-9π]|\\pi|pi", sides[-1]) is not None
+    return has_number and _VALUE_CHARS.fullmatch(value) is not None and _balanced(value)
+
+
+def _balanced(text: str) -> bool:
+    """Whether every bracket closes in order: a part such as "(3" is half of an interval or tuple."""
+    stack = []
+    for c in text:
+        if c in "({[":
+            stack.append(c)
+        elif c in ")}]":
+            if not stack or "({[".index(stack.pop()) != ")}]".index(c):
+                return False
+    return not stack
+
+
 def math_correct(completion: str, solution) -> bool:
-    """Whether the completion's final answer equals the solution: same string, or math-verify equivalent."""
+    """Whether the completion's final answer equals the solution: same string, or math-verify equivalent.
+
+    A tagged answer that is not a value (`is_value`: a relation, interval, set, or text around a number) is
+    wrong when the gold answer is one, whatever number math-verify finds in it.
+    """
     pred = final_answer(completion)
     if pred is None:
         return False
     gold = gold_answer(solution)
     if pred == gold:
         return True
-    if extract_answer(completion) is not None and len(answer_candidates(pred)) > 1:
-        return False
+    if extract_answer(completion) is not None:
+        if len(answer_candidates(pred)) > 1 or (is_value(gold) and not is_value(pred)):
+            return False
     return equivalent(parse_math(gold), parse_math(pred))
 
 

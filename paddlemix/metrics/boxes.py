@@ -155,13 +155,30 @@ def to_original_frame(box: Sequence[float], frame, image_size=None, input_size=N
     return [x1, y1, x2, y2]
 
 
-def iou(box1: Sequence[float], box2: Sequence[float]) -> float:
-    """IoU of two [x1, y1, x2, y2] boxes with the seed's (VLM-R1's) pixel convention; 0 if either is empty.
+def box_iou(box1: Sequence[float], box2: Sequence[float]) -> float:
+    """The standard IoU of two [x1, y1, x2, y2] boxes in continuous coordinates; 0 if either is empty.
+
+    Intersection and areas are both (x2 - x1) * (y2 - y1), as in COCO's and torchvision's box IoU. Not what
+    the seed's REC numbers use: those are `inclusive_pixel_iou`.
+    """
+    if box1[2] <= box1[0] or box1[3] <= box1[1] or box2[2] <= box2[0] or box2[3] <= box2[1]:
+        return 0.0
+    inter_w = min(box1[2], box2[2]) - max(box1[0], box2[0])
+    inter_h = min(box1[3], box2[3]) - max(box1[1], box2[1])
+    inter = max(inter_w, 0.0) * max(inter_h, 0.0)
+    union = (box1[2] - box1[0]) * (box1[3] - box1[1]) + (box2[2] - box2[0]) * (box2[3] - box2[1]) - inter
+    return float(inter) / union
+
+
+def inclusive_pixel_iou(box1: Sequence[float], box2: Sequence[float]) -> float:
+    """IoU of two [x1, y1, x2, y2] boxes with the seed's (VLM-R1's) inclusive-pixel intersection; 0 if empty.
 
     The seed and VLM-R1 (grpo_rec.py, test_rec_r1.py) compute the intersection over inclusive pixel indices,
     (min(x2) - 1) - max(x1) + 1, and require it to span more than one pixel, but the areas as exclusive
-    (x2 - x1) * (y2 - y1). We keep exactly that, float for float, so our numbers match theirs. R1-V has no
-    box metric. A box with x2 <= x1 or y2 <= y1 (reversed corners included) covers nothing: IoU 0.
+    (x2 - x1) * (y2 - y1). We keep exactly that, float for float, so our REC rewards and the eval's IoU > 0.5
+    match theirs (it is the IoU of `answer_iou`, `rec_iou` and the seed's REC accuracy). R1-V has no box
+    metric. A box with x2 <= x1 or y2 <= y1 (reversed corners included) covers nothing: IoU 0.
+    For the standard IoU (e.g. a COCO-style detection metric) use `box_iou`.
     """
     if box1[2] <= box1[0] or box1[3] <= box1[1] or box2[2] <= box2[0] or box2[3] <= box2[1]:
         return 0.0
@@ -178,11 +195,11 @@ def iou(box1: Sequence[float], box2: Sequence[float]) -> float:
 
 
 def answer_iou(completion: str, solution, frame, image_size=None, input_size=None) -> float:
-    """IoU between the completion's box, mapped to original pixels, and the solution's box; 0 if no box."""
+    """`inclusive_pixel_iou` of the completion's box, mapped to original pixels, and the solution's; 0 if no box."""
     gt = solution_box(solution)
     if gt is None:
         raise ValueError(f"solution {solution!r} is not one [x1, y1, x2, y2] box")
     box = parse_box(completion)
     if box is None:
         return 0.0
-    return iou(to_original_frame(box, frame, image_size, input_size), gt)
+    return inclusive_pixel_iou(to_original_frame(box, frame, image_size, input_size), gt)

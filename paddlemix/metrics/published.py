@@ -22,7 +22,7 @@ import re
 from math_verify import parse, verify
 
 from paddlemix.metrics.answers import extract_count
-from paddlemix.metrics.boxes import iou
+from paddlemix.metrics.boxes import inclusive_pixel_iou
 
 _SEED_ANSWER = re.compile(r"\s*<answer>(.*?)</answer>", re.DOTALL)
 _SEED_R1_BOX = re.compile(
@@ -66,4 +66,4 @@ def seed_rec_box(output: str, method: str = "r1") -> list[float]:
 
 def seed_rec_correct(output: str, ground_truth, method: str = "r1") -> bool:
     """The seed's REC rule: IoU of the raw (not rescaled) box with the ground truth above 0.5."""
-    return iou(seed_rec_box(output, method), [float(v) for v in ground_truth]) > 0.5
+    return inclusive_pixel_iou(seed_rec_box(output, method), [float(v) for v in ground_truth]) > 0.5

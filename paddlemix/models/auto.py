@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from .hub import resolve_model_path
 from .qwen2_5_vl import Qwen2_5_VLForConditionalGeneration
 from .qwen2_vl import Qwen2VLForConditionalGeneration
 
@@ -15,8 +16,8 @@ MODEL_CLASSES = {
 
 
 def model_class_for(path: str):
-    """Return the model class named by `model_type` in `path`/config.json."""
-    cfg_path = os.path.join(path, "config.json")
+    """Return the model class named by `model_type` in `path`/config.json (`path` may be a hub ID)."""
+    cfg_path = os.path.join(resolve_model_path(path), "config.json")
     if not os.path.isfile(cfg_path):
         raise FileNotFoundError(f"no config.json in {path}")
     with open(cfg_path) as f:
@@ -27,9 +28,10 @@ def model_class_for(path: str):
 
 
 class AutoModelForConditionalGeneration:
-    """`AutoModelForConditionalGeneration.from_pretrained(dir)` loads Qwen2-VL or Qwen2.5-VL by model_type."""
+    """`AutoModelForConditionalGeneration.from_pretrained(dir or hub ID)` loads Qwen2-VL or Qwen2.5-VL by model_type."""
 
     @staticmethod
     def from_pretrained(path: str, dtype: str | None = None, **config_overrides):
-        """Load the checkpoint at `path` with the class its config names."""
+        """Load the checkpoint at `path` (a folder or hub ID) with the class its config names."""
+        path = resolve_model_path(path)
         return model_class_for(path).from_pretrained(path, dtype=dtype, **config_overrides)

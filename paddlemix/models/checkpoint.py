@@ -18,8 +18,12 @@ import shutil
 
 import paddle
 import paddle.nn as nn
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.paddle import save_file
+
+from paddlemix.errors import UserError
+
+from .hub import resolve_model_path
 
 WEIGHTS_NAME = "model.safetensors"
 INDEX_NAME = "model.safetensors.index.json"
@@ -33,7 +37,7 @@ _KEY_RENAMES = [
 ]
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError, ValueError):
     """A checkpoint directory that cannot be loaded; the message names the file and key."""
 
 
@@ -99,6 +103,29 @@ def fused_parts(model: nn.Layer) -> dict:
     return out
 
 
+@contextlib.contextmanager
+def open_weights(file: str):
+    """`safe_open` a weight file; a truncated or corrupt one is a CheckpointError that names the file."""
+    try:
+        handle = safe_open(file, framework="paddle")
+    except (SafetensorError, OSError) as e:
+        raise CheckpointError(
+            f"not a readable safetensors file ({e})", where=file, fix="download or copy it again"
+        ) from e
+    with handle as f:
+        yield f
+
+
+def read_tensor(f, file: str, key: str):
+    """Tensor `key` of an open weight file; a read failure is a CheckpointError naming the file and tensor."""
+    try:
+        return f.get_tensor(key)
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(
+            f"tensor {key} cannot be read ({e})", where=file, fix="download or copy it again"
+        ) from e
+
+
 def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None:
     """Copy every tensor of a hub checkpoint into `model`, checking names and shapes."""
     files, weight_map = checkpoint_files(path)
@@ -108,7 +135,7 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
     fused_params = {target for target, _, _ in fused.values()}
     loaded, unexpected = set(), []
     for file in files:
-        with safe_open(file, framework="paddle") as f:
+        with open_weights(file) as f:
             for key in f.keys():
                 name = hub_key_to_param(key)
                 if name in ignore_keys:
@@ -128,9 +155,11 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
                 expected = full[::-1] if target in transposed else full
                 if shape != expected:
                     raise CheckpointError(
-                        f"{os.path.basename(file)}: tensor {key} has shape {shape}, the model expects {expected}"
+                        f"tensor {key} has shape {shape}, the model expects {expected}",
+                        where=file,
+                        fix="is this checkpoint for this model's config.json?",
                     )
-                tensor = f.get_tensor(key)
+                tensor = read_tensor(f, file, key)
                 if target in transposed:
                     tensor = tensor.T
                 if cols is None:
@@ -241,7 +270,8 @@ class PretrainedModel(nn.Layer):
 
     @classmethod
     def from_pretrained(cls, path: str, dtype: str | None = None, **config_overrides):
-        """Load a hub-layout checkpoint directory; `dtype` defaults to the checkpoint's `torch_dtype`."""
+        """Load a checkpoint folder or hub ID (`models/hub.py`); `dtype` defaults to the checkpoint's `torch_dtype`."""
+        path = resolve_model_path(path)
         config = cls.config_class.from_pretrained(path, **config_overrides)
         dtype = dtype or config.torch_dtype or "float32"
         with default_dtype(dtype):

@@ -12,6 +12,8 @@ import os
 
 import paddle
 
+from .hub import resolve_model_path
+
 logger = logging.getLogger("paddlemix.models")
 
 # The seed's --attn_implementation values (transformers' names) and ours, mapped to our two backends.
@@ -48,7 +50,7 @@ def stop_token_ids(model, processor, model_path: str | None = None) -> list[int]
     `generation_config.json` (the published Qwen2-VL checkpoints list `[151645, 151643]` there only).
     """
     sources = [model.config.eos_token_id, processor.tokenizer.eos_token_id]
-    gen_path = os.path.join(model_path, "generation_config.json") if model_path else None
+    gen_path = os.path.join(resolve_model_path(model_path), "generation_config.json") if model_path else None
     if gen_path and os.path.isfile(gen_path):
         with open(gen_path, encoding="utf-8") as f:
             sources.append(json.load(f).get("eos_token_id"))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from PIL import Image, ImageOps
 
+from paddlemix.models.hub import resolve_model_path
+
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 PREPROCESSOR_CONFIG_NAME = "preprocessor_config.json"
@@ -153,8 +155,8 @@ class Qwen2VLImageProcessor:
 
     @classmethod
     def from_pretrained(cls, path: str, **overrides) -> "Qwen2VLImageProcessor":
-        """Read `preprocessor_config.json` from the directory `path`; keyword arguments override its values."""
-        config_file = os.path.join(path, PREPROCESSOR_CONFIG_NAME)
+        """Read `preprocessor_config.json` from the directory (or hub ID) `path`; keyword arguments override it."""
+        config_file = os.path.join(resolve_model_path(path), PREPROCESSOR_CONFIG_NAME)
         with open(config_file, encoding="utf-8") as f:
             config = json.load(f)
         # Newer hub files carry the pixel budget as size={"shortest_edge", "longest_edge"}; min/max_pixels win.

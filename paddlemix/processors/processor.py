@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import paddle
 
+from paddlemix.models.hub import resolve_model_path
 from paddlemix.processors.chat_template import (
     PROCESSOR_TEMPLATE_FILES,
     load_chat_template,
@@ -57,7 +58,8 @@ class Qwen2VLProcessor:
     def from_pretrained(
         cls, path: str, min_pixels: int | None = None, max_pixels: int | None = None, **image_overrides
     ):
-        """Load tokenizer, image processor and chat template from a hub directory; arguments override its config."""
+        """Load tokenizer, image processor and chat template from a folder or hub ID; arguments override its config."""
+        path = resolve_model_path(path)
         overrides = {"min_pixels": min_pixels, "max_pixels": max_pixels, **image_overrides}
         image_processor = Qwen2VLImageProcessor.from_pretrained(
             path, **{k: v for k, v in overrides.items() if v is not None}

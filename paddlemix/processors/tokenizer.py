@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tokenizers import Tokenizer
 
+from paddlemix.models.hub import resolve_model_path
 from paddlemix.processors.chat_template import (
     TOKENIZER_TEMPLATE_FILES,
     load_chat_template,
@@ -64,11 +65,12 @@ class Qwen2Tokenizer:
 
     @classmethod
     def from_pretrained(cls, path: str) -> Qwen2Tokenizer:
-        """Load `tokenizer.json` and `tokenizer_config.json` from the directory `path`.
+        """Load `tokenizer.json` and `tokenizer_config.json` from the directory (or hub ID) `path`.
 
         The padding side comes from `tokenizer_config.json`, and is left when the file does not say:
         batched generation needs every prompt to end right before its first generated token.
         """
+        path = resolve_model_path(path)
         tokenizer = Tokenizer.from_file(os.path.join(path, TOKENIZER_FILE))
         config_file = os.path.join(path, TOKENIZER_CONFIG_FILE)
         config = {}

@@ -99,7 +99,7 @@ def test_malformed_record_names_file_and_index(tmp_path):
     path.write_text(
         json.dumps([{"image": "a.png", "problem": "p", "solution": [1, 2, 3, 4]}, {"image": "b.png"}])
     )
-    with pytest.raises(ValueError, match=r"bad.json: record 1"):
+    with pytest.raises(ValueError, match=r"bad.json\[1\]: not a REC record: missing the field .problem."):
         load_rec(str(path), str(tmp_path), check="none")
     with pytest.raises(ValueError, match="want .json or .jsonl"):
         read_records(str(tmp_path / "x.csv"))

@@ -13,9 +13,11 @@ import subprocess
 import sys
 
 import numpy as np
+import paddle
 import pytest
 from safetensors.numpy import load_file
 
+import paddlemix
 from paddlemix.rewards import registry
 from paddlemix.rl.grpo.trainer import GRPOTrainer
 from tests.rl.grpo_testing import register_test_rewards, train_argv, train_config
@@ -61,10 +63,16 @@ def single_process(counting_dir, tmp_path_factory):
     cfg = train_config(
         counting_dir, str(out), per_device_train_batch_size=2, gradient_accumulation_steps=2, **COMMON
     )
+    # Each launched worker computes on cores // 2 = 1 thread; the reference does too, since MKL's GEMM
+    # partitions (and so rounds) differently per thread count.
     with pytest.MonkeyPatch.context() as patch:  # module scope: the per-test reward fixture is not active yet
         patch.setattr(registry, "_REWARDS", dict(registry._REWARDS))
         register_test_rewards()
-        GRPOTrainer(cfg).train()
+        paddle.base.core.set_num_threads(1)
+        try:
+            GRPOTrainer(cfg).train()
+        finally:
+            paddle.base.core.set_num_threads(paddlemix.CPU_THREADS[0])
     return out
 
 

@@ -14,6 +14,7 @@ from paddlemix.metrics import (
     extract_count,
     final_answer,
     gold_answer,
+    is_value,
     math_correct,
     parse_math,
     to_latex,
@@ -193,6 +194,52 @@ MATH_CASES = [
 @pytest.mark.parametrize("completion, solution, expected", MATH_CASES)
 def test_math_correct(completion, solution, expected):
     assert math_correct(completion, solution) is expected
+
+
+VALUE_CASES = [
+    # --- values ---
+    ("3", True),  # a number
+    ("-2.5", True),  # signed decimal
+    ("1,000", True),  # a thousands separator, not a list
+    ("2√{3}", True),  # GeoQA's root
+    ("\\frac{\\sqrt{3}}{2}", True),  # LaTeX
+    ("2*sqrt(5)/5", True),  # plain-text math
+    ("3π", True),  # a multiple of pi
+    ("140°", True),  # degrees
+    ("30^{\\circ}", True),  # LaTeX degrees
+    ("12 cm", True),  # a trailing unit
+    ("$3$", True),  # math delimiters
+    ("\\boxed{3}", True),  # a box around it
+    ("x = 3", True),  # names the unknown
+    ("∠ABC = 40°", True),  # names the angle
+    ("AB = 1.8 * BC / 1.5 = 10.8", True),  # a chain from a name to a value
+    ("C. 8", True),  # a multiple-choice label
+    # --- not values ---
+    ("x > 3", False),  # inequality
+    ("3 < x", False),  # inequality, value first
+    ("x \\geq 3", False),  # LaTeX inequality
+    ("3 ≤ x", False),  # unicode inequality
+    ("x \\neq 3", False),  # negated equality
+    ("x \\approx 3", False),  # approximation
+    ("(3, 5)", False),  # interval or tuple
+    ("[3, 5)", False),  # half-open interval
+    ("\\{3\\}", False),  # set
+    ("x \\in (2, 4)", False),  # membership
+    ("3x", False),  # an unknown
+    ("y = 2x + 3", False),  # an unknown on the last side
+    ("2x + 1 = 3", False),  # the first side names nothing
+    ("at least 3", False),  # words
+    ("The answer is 3", True),  # a connective, not a qualifier
+    ("140°, i.e. 140", True),  # the same value restated
+    ("3 or more", False),  # a qualifier after a separator
+    ("four", False),  # no number at all
+    ("", False),  # empty
+]
+
+
+@pytest.mark.parametrize("answer, expected", VALUE_CASES)
+def test_is_value(answer, expected):
+    assert is_value(answer) is expected
 
 
 def test_answer_candidates_counts_distinct_values():

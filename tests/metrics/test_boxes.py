@@ -8,10 +8,11 @@ import pytest
 from paddlemix.metrics import (
     CoordFrame,
     answer_iou,
+    box_iou,
     find_boxes,
     frame_for_model,
+    inclusive_pixel_iou,
     input_size_from_grid,
-    iou,
     parse_box,
     resolve_frame,
     resolve_input_size,
@@ -102,12 +103,40 @@ IOU_CASES = [
 
 
 @pytest.mark.parametrize("a, b, expected", IOU_CASES)
-def test_iou(a, b, expected):
-    assert iou(a, b) == pytest.approx(expected, abs=1e-12)
-    assert iou(b, a) == pytest.approx(expected, abs=1e-12)
+def test_inclusive_pixel_iou(a, b, expected):
+    assert inclusive_pixel_iou(a, b) == pytest.approx(expected, abs=1e-12)
+    assert inclusive_pixel_iou(b, a) == pytest.approx(expected, abs=1e-12)
 
 
-def test_iou_matches_the_seed_float_for_float():
+BOX_IOU_CASES = [
+    # identical boxes
+    ([0, 0, 10, 10], [0, 0, 10, 10], 1.0),
+    # half overlap: inter 5*10 = 50, union 150 (the inclusive variant gives the same here)
+    ([0, 0, 10, 10], [5, 0, 15, 10], 1 / 3),
+    # contained: inter 4*4 = 16, union 100
+    ([0, 0, 10, 10], [2, 2, 6, 6], 0.16),
+    # a one-unit overlap counts: 10 / 190 (the inclusive variant gives 0)
+    ([0, 0, 10, 10], [9, 0, 19, 10], 10 / 190),
+    # touching edges: no area in common
+    ([0, 0, 10, 10], [10, 0, 20, 10], 0.0),
+    # floats: inter 10*10 = 100, union 105 + 100 - 100 (the inclusive variant agrees)
+    ([0, 0, 10.5, 10], [0, 0, 10, 10], 100 / 105),
+    # disjoint
+    ([0, 0, 10, 10], [20, 20, 30, 30], 0.0),
+    # reversed corners cover nothing
+    ([10, 10, 0, 0], [0, 0, 10, 10], 0.0),
+    # zero-area boxes: 0, not a division by zero
+    ([5, 5, 5, 5], [5, 5, 5, 5], 0.0),
+]
+
+
+@pytest.mark.parametrize("a, b, expected", BOX_IOU_CASES)
+def test_box_iou(a, b, expected):
+    assert box_iou(a, b) == pytest.approx(expected, abs=1e-12)
+    assert box_iou(b, a) == pytest.approx(expected, abs=1e-12)
+
+
+def test_inclusive_pixel_iou_matches_the_seed_float_for_float():
     # The seed's formula, verbatim, on float boxes: same float, not just close.
     def seed_iou(box1, box2):
         inter_x1 = max(box1[0], box2[0])
@@ -128,7 +157,7 @@ def test_iou_matches_the_seed_float_for_float():
         c = sorted(rng.uniform(0, 100, 2))
         d = sorted(rng.uniform(0, 100, 2))
         box1, box2 = [a[0], b[0], a[1], b[1]], [c[0], d[0], c[1], d[1]]
-        assert iou(box1, box2) == seed_iou(box1, box2)
+        assert inclusive_pixel_iou(box1, box2) == seed_iou(box1, box2)
 
 
 def test_qwen2_5_vl_boxes_scale_from_the_resized_input():
@@ -223,7 +252,9 @@ def test_answer_iou_fixes_the_seeds_resize_bug():
     assert (
         answer_iou(completion, gt, "qwen2_5_vl_abs", (2000, 1000), input_size_from_grid([1, 36, 72])) == 1.0
     )
-    assert iou([100.8, 50.4, 504, 252], gt) == pytest.approx(46208 / (403.2 * 201.6 + 320000 - 46208))
+    assert inclusive_pixel_iou([100.8, 50.4, 504, 252], gt) == pytest.approx(
+        46208 / (403.2 * 201.6 + 320000 - 46208)
+    )
     assert not seed_rec_correct(completion, gt)
 
 

@@ -1,4 +1,4 @@
-"""Format rewards (rewards/format.py): each rule against a table of valid and invalid completions."""
+"""Format rewards (rewards/think_format.py, rewards/rec.py, rewards/dispatch.py): each rule against a table of valid and invalid completions."""
 
 from __future__ import annotations
 
@@ -73,10 +73,11 @@ def test_rec_format(completion, expected):
 
 
 def test_format_follows_the_sample():
-    # The seed's `format`: the REC rule for box solutions, R1-V's rule for the rest.
+    # The seed's `format`: the REC rule for REC samples, R1-V's rule for counting and geometry.
     plain = "<think>t</think><answer>4</answer>"
     rec = '<think>t</think><answer>{"bbox_2d": [1, 2, 3, 4]}</answer>'
     fmt = get_reward("format")
-    assert fmt([plain, plain], solution=["<answer> 4 </answer>", [1, 2, 3, 4]]) == [1.0, 0.0]
-    assert fmt([rec, rec], solution=["<answer> 4 </answer>", [1, 2, 3, 4]]) == [1.0, 1.0]
-    assert fmt([plain]) == [1.0]  # no solution column: R1-V's rule
+    assert fmt([plain, plain], task=["counting", "rec"]) == [1.0, 0.0]
+    assert fmt([rec, rec], task=["geometry", "rec"]) == [1.0, 1.0]
+    with pytest.raises(ValueError, match="no 'task' field"):
+        fmt([plain])  # no task: nothing says which rule applies

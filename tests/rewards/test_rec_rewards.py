@@ -97,9 +97,13 @@ def test_solution_forms(solution):
     assert reward == [1.0]
 
 
-def test_non_box_solutions_do_not_apply():
-    assert get_reward("rec_iou")(["<answer>4</answer>"], solution=["<answer> 4 </answer>"]) == [None]
-    assert get_reward("rec_iou_continuous")(["<answer>4</answer>"], solution=["140°"]) == [None]
+def test_other_tasks_samples_do_not_apply():
+    assert get_reward("rec_iou")(
+        ["<answer>4</answer>"], solution=["<answer> 4 </answer>"], task=["counting"]
+    ) == [None]
+    assert get_reward("rec_iou_continuous")(["<answer>4</answer>"], solution=["140°"], task=["geometry"]) == [
+        None
+    ]
 
 
 def test_a_sample_without_a_frame_is_an_error_counted_by_the_runner():

@@ -134,7 +134,11 @@ def test_builtin_rewards_on_a_mixed_batch():
         '<think>t</think><answer>{"bbox_2d": [10, 10, 50, 50]}</answer>',
         "<think>t</think><answer>4</answer>",
     ]
-    columns = {"solution": [[10, 10, 50, 50], "<answer> 4 </answer>"], "coord_frame": ["original", None]}
+    columns = {
+        "solution": [[10, 10, 50, 50], "<answer> 4 </answer>"],
+        "coord_frame": ["original", None],
+        "task": ["rec", "counting"],
+    }
     total, per_func, n_errors = compute_rewards(funcs, weights, completions, columns)
     np.testing.assert_array_equal(total, [2.0, 2.0])
     assert n_errors == {"accuracy": 0, "format": 0}

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import pytest
 
-from paddlemix.rl.grpo import checkpointing
 from paddlemix.rl.grpo.trainer import GRPOTrainer
+from paddlemix.training import checkpointing
 from tests.rl.grpo_testing import train_argv, train_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

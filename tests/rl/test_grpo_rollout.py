@@ -11,8 +11,8 @@ from paddlemix.datasets import load_data_yaml
 from paddlemix.datasets.synthetic import write_rec_layout
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
-from paddlemix.rl.grpo.data import PromptEncoder
 from paddlemix.rl.grpo.rollout import Group, score_group
+from paddlemix.training.data import PromptEncoder
 from tests.helpers import tiny_dir
 
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import paddlemix.rl.grpo.trainer as trainer_module
-from paddlemix.rl.grpo import checkpointing
+from paddlemix.rl.grpo import loss as loss_module
 from paddlemix.rl.grpo.trainer import GRPOTrainer, NonFiniteLossError
+from paddlemix.training import checkpointing
 from tests.rl.grpo_testing import train_config
 
 
@@ -89,7 +90,7 @@ def test_num_iterations_reuses_one_rollout_batch_with_stored_old_logprobs(
     trainer = GRPOTrainer(cfg)
     history = trainer.train()
     assert len(calls) == 2 * 2  # two rollout batches of two prompts for four optimizer steps
-    assert all(g.old_logprobs is not None for g in trainer._groups)
+    assert all(g.old_logprobs is not None for g in trainer.batch.groups)
     # The second update of a batch is off-policy: the ratio moved, and with a tight clip some tokens bind.
     assert max(h["clip_ratio"] for h in history[1::2]) > 0
 
@@ -137,7 +138,7 @@ def test_stop_tokens_end_completions(counting_dir, tmp_path):
     trainer = GRPOTrainer(train_config(counting_dir, str(tmp_path), max_steps=1, max_completion_length=24))
     trainer.train()
     eos = set(trainer.eos)
-    for group in trainer._groups:
+    for group in trainer.batch.groups:
         ids, mask = group.completion_ids.numpy(), group.completion_mask.numpy()
         for row, m in zip(ids, mask):
             n = int(m.sum())
@@ -162,3 +163,36 @@ def test_recompute_gives_the_same_update(counting_dir, tmp_path):
     recomputed.train()
     a, b = snapshot(plain.model), snapshot(recomputed.model)
     assert max(float(np.abs(a[k] - b[k]).max()) for k in a) <= 1e-6
+
+
+def test_a_registered_aggregation_trains_without_editing_the_trainer(counting_dir, tmp_path):
+    # bnpo plus a constant 1, registered under new names with normalisers of their own. The constant adds no
+    # gradient, so with bnpo's normaliser the update equals bnpo's exactly, and the step's loss shows the
+    # weights the trainer took from the declared normaliser alone: they sum to 1, or to 2 when doubled.
+    seen = []
+
+    def recorded(counts):
+        seen.append(counts)
+        return loss_module.per_token_of_micro_batch(counts)
+
+    bnpo = loss_module.get_loss_aggregation("bnpo")
+    names = {"offset_test": recorded, "offset_double_test": lambda c: 2 * recorded(c)}
+    for name, normaliser in names.items():
+        loss_module.register_loss_aggregation(
+            name, lambda *a, **k: bnpo(*a, **k) + 1.0, normaliser=normaliser
+        )
+    try:
+        runs = {
+            name: GRPOTrainer(train_config(counting_dir, str(tmp_path / name), loss_type=name, max_steps=1))
+            for name in [*names, "bnpo"]
+        }
+        loss = {name: trainer.train()[0]["loss"] for name, trainer in runs.items()}
+    finally:
+        for name in names:
+            loss_module._AGGREGATIONS.pop(name, None)
+    assert len(seen) == 2 * 2  # one piece per prompt, two runs
+    assert all(c.step_completions == 2 * 4 and c.micro_pieces == 2 and c.micro_tokens > 0 for c in seen)
+    a, b = snapshot(runs["offset_test"].model), snapshot(runs["bnpo"].model)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert loss["offset_test"] == pytest.approx(loss["bnpo"] + 1.0, abs=1e-6)
+    assert loss["offset_double_test"] == pytest.approx(2 * loss["bnpo"] + 2.0, abs=1e-6)

@@ -11,10 +11,9 @@ from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.models.runtime import stop_token_ids
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rl.grpo.config import GRPOConfig
-from paddlemix.rl.grpo.data import PromptEncoder
-from paddlemix.rl.grpo.logprobs import completion_logprobs
-from paddlemix.rl.grpo.loss import sequence_token_logprobs
 from paddlemix.rl.grpo.rollout import generate_group
+from paddlemix.training.data import PromptEncoder
+from paddlemix.training.logprobs import completion_logprobs, sequence_token_logprobs
 from tests.helpers import tiny_dir
 
 

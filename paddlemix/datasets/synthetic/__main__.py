@@ -1,6 +1,7 @@
 """Write synthetic datasets in the seed's layout, and optionally the prepacked tarballs.
 
 python -m paddlemix.datasets.synthetic --task counting --out DIR --n 64 --seed 0
+python -m paddlemix.datasets.synthetic --task detection|ovd|grounding --out DIR   # see localization.py
 python -m paddlemix.datasets.synthetic --task all --out DIR --tar    # also DIR/REC.tar, Counting.tar, GEO.tar
 """
 
@@ -11,7 +12,11 @@ import os
 
 from paddlemix.datasets.hf_dir import LAYOUTS as HF_LAYOUTS
 from paddlemix.datasets.layout import LAYOUTS
+from paddlemix.datasets.synthetic.localization import LOCALIZATION_WRITERS
 from paddlemix.datasets.synthetic.writers import WRITERS, write_tarball
+from paddlemix.errors import UserError, run_main
+
+ALL_WRITERS = {**WRITERS, **LOCALIZATION_WRITERS}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,9 +24,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m paddlemix.datasets.synthetic", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--task", choices=[*WRITERS, "all"], required=True)
+    parser.add_argument("--task", choices=[*ALL_WRITERS, "all"], required=True)
     parser.add_argument(
-        "--out", required=True, help="folder that receives REC/, Counting/, GEO/ (like data/)"
+        "--out",
+        required=True,
+        help="folder that receives REC/, Counting/, GEO/, OCR/, Affordance/ (like data/)",
     )
     parser.add_argument("--n", type=int, default=64, help="training samples per task")
     parser.add_argument(
@@ -33,15 +40,27 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--tar", action="store_true", help="also pack OUT/<task folder> as OUT/<archive>.tar")
     args = parser.parse_args(argv)
+    if args.n < 1 or (args.n_eval is not None and args.n_eval < 1):
+        parser.error("--n and --n-eval must be >= 1")
+    try:
+        write_tasks(args)
+    except OSError as e:
+        # The folder cannot be written: a file in the way, no permission, a full disk.
+        raise UserError(e.strerror or str(e), where=e.filename or args.out, fix="pick another --out") from e
+
+
+def write_tasks(args: argparse.Namespace) -> None:
+    """Write each requested task under args.out (and its tarball with --tar)."""
     n_eval = args.n_eval if args.n_eval is not None else max(1, args.n // 4)
-    for task in WRITERS if args.task == "all" else [args.task]:
+    for task in ALL_WRITERS if args.task == "all" else [args.task]:
         kwargs = {} if task == "rec" else {"layout": args.hf_layout}
-        root = WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
+        root = ALL_WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
         print(f"wrote {task}: {root}")
         if args.tar:
-            tar_path = write_tarball(root, os.path.join(args.out, LAYOUTS[task].archive))
+            archive = LAYOUTS[task].archive if task in LAYOUTS else f"{os.path.basename(root)}.tar"
+            tar_path = write_tarball(root, os.path.join(args.out, archive))
             print(f"packed {tar_path}")
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -54,6 +54,34 @@ def draw_counting_scene(
     return img, len(placed)
 
 
+def draw_grid_counting_scene(
+    rng: random.Random,
+    cells: int = 3,
+    min_items: int = 1,
+    max_items: int = 3,
+    cell: int = 28,
+    count: int | None = None,
+) -> tuple[Image.Image, int]:
+    """A square scene of cells × cells squares of `cell` px with one object in each of n distinct squares; (image, n).
+
+    With `cell` = 28 px, each square is one merged vision token of Qwen2-VL (14-px patches, 2 × 2 merge), so a
+    tiny model trained from scratch can count occupied tokens: the CPU quickstart's task. `count` fixes n
+    (else it is uniform in min_items..max_items).
+    """
+    if not 1 <= min_items <= max_items <= cells * cells:
+        raise ValueError(f"need 1 <= min_items <= max_items <= {cells * cells}, got {min_items}, {max_items}")
+    side = cells * cell
+    img = Image.new("RGB", (side, side), (128, 128, 128))
+    draw = ImageDraw.Draw(img)
+    wanted = rng.randint(min_items, max_items) if count is None else count
+    r = int(cell * 0.4)
+    for square in sorted(rng.sample(range(cells * cells), wanted)):
+        x = (square % cells) * cell + cell // 2 + rng.randint(-2, 2)
+        y = (square // cells) * cell + cell // 2 + rng.randint(-2, 2)
+        _draw_object(draw, rng.choice(SHAPES), rng.choice(list(COLORS.values())), x, y, r)
+    return img, wanted
+
+
 def counting_solution(count: int) -> str:
     """The training solution string, spaced as in clevr_cogen_a_train."""
     return f"<answer> {count} </answer>"

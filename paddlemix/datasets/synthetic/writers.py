@@ -8,6 +8,8 @@ Each writer fills `out/<task folder>/` the way the matching archive unpacks unde
     Counting/superclevr_200/images/*.png, Counting/superclevr_test200_counting_problems.jsonl
     GEO/GEOQA_R1V_Train_8K/                                (Hugging Face dataset directory)
     GEO/Geo170K/images/test/*.png, GEO/geoqa_test_prompts.jsonl
+    OCR/ocr_train.json(l), OCR/eval/{en,cn}_page_ocr.json, OCR/images/*.png      (synthetic/ocr.py)
+    Affordance/reasonaff_train/, Affordance/reasonaff_test/ (HF dataset dirs)  (synthetic/affordance.py)
 
 Every sample is drawn from its own `random.Random(f"{seed}/{task}/{split}/{index}")`, so the output is
 the same on every machine for the same arguments, and sample i does not depend on how many were asked for.
@@ -23,13 +25,16 @@ import tarfile
 
 from paddlemix.datasets.hf_dir import write_hf_dir
 from paddlemix.datasets.layout import COUNTING, GEOMETRY, REC, REC_ANNOTATIONS, rec_image_root
+from paddlemix.datasets.synthetic.affordance import write_affordance_layout
 from paddlemix.datasets.synthetic.counting import (
     EVAL_QUESTION,
     TRAIN_QUESTION,
     counting_solution,
     draw_counting_scene,
+    draw_grid_counting_scene,
 )
 from paddlemix.datasets.synthetic.geometry import draw_geometry_problem, geometry_solution
+from paddlemix.datasets.synthetic.ocr import write_ocr_layout
 from paddlemix.datasets.synthetic.rec import draw_rec_scene, rec_problem
 
 TRAIN_FEATURES = {
@@ -92,25 +97,32 @@ def write_counting_layout(
     layout: str = "hub",
     min_items: int = 3,
     max_items: int = 10,
+    grid: int = 0,
 ) -> str:
     """Counting/ with a CLEVR-like training set (HF directory) and a SuperCLEVR-like eval set; returns Counting/.
 
-    Scenes hold min_items..max_items objects (fewer if they do not fit).
+    Scenes hold min_items..max_items objects (fewer if they do not fit). `grid` = N > 0 draws the quickstart's
+    scenes instead: one object per occupied square of an N × N grid of 28-px squares
+    (`draw_grid_counting_scene`), with an eval set balanced over the counts.
     """
+
+    def draw(rng, count=None):
+        if grid:
+            return draw_grid_counting_scene(rng, grid, min_items, max_items, count=count)
+        return draw_counting_scene(rng, min_items=min_items, max_items=max_items)
+
     root = os.path.join(out, COUNTING.dir)
     rows = []
     for i in range(n):
-        img, count = draw_counting_scene(
-            sample_rng(seed, "counting", "train", i), min_items=min_items, max_items=max_items
-        )
+        img, count = draw(sample_rng(seed, "counting", "train", i))
         cell = {"bytes": _png(img), "path": f"synthetic_clevr_train_{i:06d}.png"}
         rows.append({"image": cell, "problem": TRAIN_QUESTION, "solution": counting_solution(count)})
     write_hf_dir(os.path.join(root, COUNTING.train[0]), {"train": rows}, TRAIN_FEATURES, layout)
     records = []
     for i in range(n_eval):
-        img, count = draw_counting_scene(
-            sample_rng(seed, "counting", "eval", i), min_items=min_items, max_items=max_items
-        )
+        # Grid eval sets are balanced (counts cycle), so the best constant answer scores 1 / #counts.
+        balanced = min_items + i % (max_items - min_items + 1) if grid else None
+        img, count = draw(sample_rng(seed, "counting", "eval", i), balanced)
         relative = f"./images/synthetic_superCLEVR_{i:06d}.png"
         _save(img, os.path.join(root, COUNTING.eval_image_root, relative))
         records.append({"image_path": relative, "question": EVAL_QUESTION, "ground_truth": count})
@@ -137,13 +149,19 @@ def write_geometry_layout(out: str, n: int = 64, n_eval: int = 16, seed: int = 0
     return root
 
 
-WRITERS = {"rec": write_rec_layout, "counting": write_counting_layout, "geometry": write_geometry_layout}
+WRITERS = {
+    "rec": write_rec_layout,
+    "counting": write_counting_layout,
+    "geometry": write_geometry_layout,
+    "ocr": write_ocr_layout,  # synthetic/ocr.py
+    "affordance": write_affordance_layout,  # synthetic/affordance.py
+}
 
 
 def write_layouts(
     out: str, n: int = 64, n_eval: int = 16, seed: int = 0, hf_layout: str = "hub"
 ) -> dict[str, str]:
-    """All three task folders under `out` (like a prepared data/); returns task -> folder."""
+    """All task folders under `out` (like a prepared data/); returns task -> folder."""
     return {
         task: writer(out, n=n, n_eval=n_eval, seed=seed, **({} if task == "rec" else {"layout": hf_layout}))
         for task, writer in WRITERS.items()

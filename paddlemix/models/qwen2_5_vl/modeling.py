@@ -1,6 +1,6 @@
 """Qwen2_5_VLForConditionalGeneration: Qwen2-VL's model with the windowed vision tower.
 
-Video positions advance by `second_per_grid_t * tokens_per_second` per temporal patch; images are as in 2-VL.
+Image positions are as in Qwen2-VL (videos, whose temporal positions differ, are not supported).
 """
 
 from __future__ import annotations

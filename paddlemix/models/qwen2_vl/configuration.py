@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 
 import paddle
 
+from ..hub import resolve_model_path
+
 ATTN_BACKENDS = ("eager", "flash")
 
 
@@ -191,7 +193,8 @@ class Qwen2VLConfig:
 
     @classmethod
     def from_pretrained(cls, path: str, **overrides) -> Qwen2VLConfig:
-        """Read `config.json` from a checkpoint directory."""
+        """Read `config.json` from a checkpoint directory (or hub ID), or the config file `path`."""
+        path = resolve_model_path(path)
         cfg_path = os.path.join(path, "config.json") if os.path.isdir(path) else path
         if not os.path.isfile(cfg_path):
             raise FileNotFoundError(f"no config.json at {cfg_path}")

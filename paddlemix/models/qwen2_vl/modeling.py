@@ -63,7 +63,6 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
             attention_mask,
             spatial_merge_size=self.config.vision_config.spatial_merge_size,
             image_token_id=self.config.image_token_id,
-            video_token_id=self.config.video_token_id,
         )
 
     def make_cache(self, batch: int, max_len: int) -> KVCache:

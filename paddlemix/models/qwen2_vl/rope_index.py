@@ -40,46 +40,34 @@ def get_rope_index(
     *,
     spatial_merge_size: int = 2,
     image_token_id: int,
-    video_token_id: int | None = None,
-    video_grid_thw=None,
-    video_time_scale=None,
 ):
-    """Compute 3-D M-RoPE ids.
+    """Compute 3-D M-RoPE ids (images only: the processors reject videos).
 
     input_ids: (batch, seq); image_grid_thw: (num_images, 3) in patches, in the order the images appear;
-    attention_mask: (batch, seq) 0/1, zeros for (left) padding. `video_time_scale` (num_videos,) multiplies the
-    temporal index of each video (Qwen2.5-VL: second_per_grid_t * tokens_per_second); 1 when omitted.
+    attention_mask: (batch, seq) 0/1, zeros for (left) padding.
     Returns position_ids: (3, batch, seq) int64 (0 at padding) and rope_deltas: (batch, 1) int64.
     """
     ids = _np(input_ids)
     mask = _np(attention_mask)
-    grids = {
-        1: iter(_np(image_grid_thw) if image_grid_thw is not None else []),
-        2: iter(_np(video_grid_thw) if video_grid_thw is not None else []),
-    }
-    scales = iter(_np(video_time_scale) if video_time_scale is not None else [])
+    grids = iter(_np(image_grid_thw) if image_grid_thw is not None else [])
     bsz, seq = ids.shape
     position_ids = np.zeros((3, bsz, seq), dtype=np.int64)
     deltas = np.zeros((bsz, 1), dtype=np.int64)
     for b in range(bsz):
         keep = mask[b].astype(bool) if mask is not None else np.ones(seq, dtype=bool)
         tokens = ids[b][keep]
-        kinds = np.zeros(len(tokens), dtype=np.int64)
-        kinds[tokens == image_token_id] = 1
-        if video_token_id is not None:
-            kinds[tokens == video_token_id] = 2
+        is_image = tokens == image_token_id
         chunks, cur, start = [], 0, 0
         while start < len(tokens):
             end = start
-            while end < len(tokens) and kinds[end] == kinds[start]:
+            while end < len(tokens) and is_image[end] == is_image[start]:
                 end += 1
-            kind = kinds[start]
-            if kind == 0:
+            if not is_image[start]:
                 n = end - start
                 chunks.append(np.broadcast_to(np.arange(cur, cur + n), (3, n)))
                 cur += n
             else:
-                grid = next(grids[kind], None)
+                grid = next(grids, None)
                 if grid is None:
                     raise ValueError(
                         f"sample {b}: more vision placeholder runs than entries in the grid list"
@@ -91,9 +79,7 @@ def get_rope_index(
                         f"sample {b}: a run of {end - start} vision tokens does not match grid {tuple(grid)} "
                         f"({t * h * w} merged tokens)"
                     )
-                scale = float(next(scales, 1.0)) if kind == 2 else 1.0
-                tt = (np.arange(t) * scale).astype(np.int64)
-                tpos = np.repeat(tt, h * w) + cur
+                tpos = np.repeat(np.arange(t), h * w) + cur
                 hpos = np.tile(np.repeat(np.arange(h), w), t) + cur
                 wpos = np.tile(np.arange(w), t * h) + cur
                 chunks.append(np.stack([tpos, hpos, wpos]))

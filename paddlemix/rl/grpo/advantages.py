@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import paddle
 
 SCALE_REWARDS = ("group", "batch", "none")
@@ -73,3 +74,20 @@ def zero_std_fraction(rewards, group_size: int) -> float:
     grouped = _grouped(rewards, group_size)
     constant = grouped.max(axis=1) == grouped.min(axis=1)
     return float(constant.astype("float32").mean())
+
+
+def slot_advantages(rewards: np.ndarray, scale_rewards: str = "group", eps: float = 1e-4) -> np.ndarray:
+    """Advantages (P, G) float32 of a rollout batch's rewards (P prompts × G), computed over the valid rows.
+
+    A row of NaN (a dropped prompt) stays NaN and takes no part in the "batch" std.
+    """
+    valid = ~np.isnan(rewards[:, 0])
+    out = np.full(rewards.shape, np.nan, dtype=np.float32)
+    if valid.any():
+        flat = paddle.to_tensor(rewards[valid].reshape([-1]).astype("float32"))
+        out[valid] = (
+            group_advantages(flat, rewards.shape[1], scale_rewards, eps)
+            .numpy()
+            .reshape([-1, rewards.shape[1]])
+        )
+    return out

@@ -7,48 +7,111 @@ through the current policy's log-probs `logp`.
     ratio     = exp(logp − old_logp)
     surrogate = −min(ratio·A, clip(ratio, 1 − ε, 1 + ε_high)·A)
     k3        = exp(ref − logp) − (ref − logp) − 1
-    per_token = surrogate + β·k3
+    per_token = surrogate + β·KL, KL one of `KL_ESTIMATORS` (default k3)
 
 With μ = 1 (one update per rollout) `old_logp` is `logp.detach()`, so ratio = 1 and the clip never binds;
 with μ > 1 it holds the log-probs stored at rollout time.
 
-The aggregations (`loss_type`), a registry (`@register_loss_aggregation(name)`):
+The aggregations (`loss_type`), a registry (`@register_loss_aggregation(name, normaliser=...)`):
 
     grpo     mean over sequences of each sequence's token mean (the GRPO paper; trl's default)
-    bnpo     token mean over this micro-batch
+    bnpo     token mean over the micro-batch
     dr_grpo  sum / (n · max_completion_length): a constant divisor, so no length bias (Dr. GRPO)
     dapo     sum / num_items_in_batch, the completion-token count of the whole optimizer step (DAPO)
 
-Accumulation and data parallelism, as in trl: grpo, bnpo and dr_grpo are micro-batch means, so the trainer
-divides them by the gradient-accumulation steps. dapo's divisor already spans the optimizer step, so it is
-not divided again; but data-parallel training *averages* gradients over ranks, so a rank passes
-`num_items_in_batch = global token count / world size` (trl's `num_items_in_batch / num_processes`) for the
-step's gradient to be exactly (sum over all tokens) / (global token count).
+A trainer computes the loss in pieces (one piece per backward: a prompt's group of completions) over
+accumulation micro-steps and ranks, and data-parallel training *averages* gradients over ranks. Each
+aggregation therefore declares its normaliser: the weight that makes the pieces sum (and the ranks average)
+to the loss of the whole batch it is defined over. `LossCounts` holds the sizes a normaliser may use.
+
+    normaliser                 weight of a piece                                  used by
+    per_completion             piece completions · world / step completions       grpo, dr_grpo
+    per_token_of_step          1 (the aggregation divides by num_items_in_batch)  dapo
+    per_token_of_micro_batch   piece tokens / micro-batch tokens / accumulation   bnpo
+    per_piece_of_micro_batch   1 / micro-batch pieces / accumulation              the default
+
+grpo and dr_grpo are means over the step's global completions and dapo over its global tokens, so how the
+batch is split over ranks and micro-steps does not change the gradient (a 2-process run equals a 1-process
+run). bnpo, and by default a newly registered aggregation, is a mean over the micro-batch (one rank's pieces
+of one micro-step), averaged over micro-steps and ranks, as in trl. For dapo the trainer passes
+`num_items_in_batch = step tokens / world` (trl's `num_items_in_batch / num_processes`), so that after the
+average over ranks the gradient is exactly (sum over all tokens) / (global token count).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import paddle
 
-# Rows of (n·T, vocab) logits turned to float32 at a time: 2^26 floats (256 MiB) is ~440 tokens of a
-# 151k vocabulary, instead of a float32 copy of the whole (n, T, vocab) block.
-_LOGSOFTMAX_CHUNK_ELEMENTS = 1 << 26
-
 AggregationFn = Callable[..., paddle.Tensor]
 
-_AGGREGATIONS: dict[str, AggregationFn] = {}
+
+@dataclass(frozen=True)
+class LossCounts:
+    """The sizes a piece of the loss is normalised against (see the module docstring)."""
+
+    completions: int  # in this piece
+    tokens: int  # completion tokens of this piece that count (mask)
+    micro_pieces: int  # pieces of this rank's micro-batch
+    micro_tokens: int  # tokens of this rank's micro-batch
+    step_completions: int  # completions of the optimizer step, every rank and micro-step
+    step_tokens: float  # tokens of the optimizer step, every rank and micro-step
+    world: int  # ranks that average their gradients
+    accumulation: int  # micro-steps per optimizer step
+
+    @property
+    def num_items_in_batch(self) -> float:
+        """What a per-token-of-step aggregation divides by on each rank: the step's tokens / world."""
+        return self.step_tokens / self.world
+
+
+Normaliser = Callable[[LossCounts], float]
+
+
+def per_completion(c: LossCounts) -> float:
+    """A piece's mean over its completions becomes its share of the mean over the step's completions."""
+    return c.completions * c.world / c.step_completions
+
+
+def per_token_of_step(c: LossCounts) -> float:
+    """The aggregation already divides by the step's tokens (`num_items_in_batch`): pieces just add up."""
+    return 1.0
+
+
+def per_token_of_micro_batch(c: LossCounts) -> float:
+    """A piece's token mean becomes its share of the micro-batch's token mean, averaged over micro-steps."""
+    return c.tokens / max(1, c.micro_tokens) / c.accumulation
+
+
+def per_piece_of_micro_batch(c: LossCounts) -> float:
+    """Pieces are averaged within the micro-batch, then over micro-steps."""
+    return 1.0 / c.micro_pieces / c.accumulation
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """A registered loss aggregation: how a piece's per-token losses reduce, and how pieces are weighted."""
+
+    fn: AggregationFn
+    normaliser: Normaliser
+
+
+_AGGREGATIONS: dict[str, Aggregation] = {}
 
 # A live view: names registered later (e.g. by a user's module) show up here too.
 LOSS_TYPES = _AGGREGATIONS.keys()
 
 
-def register_loss_aggregation(name: str, fn: AggregationFn | None = None):
+def register_loss_aggregation(
+    name: str, fn: AggregationFn | None = None, *, normaliser: Normaliser = per_piece_of_micro_batch
+):
     """Register `fn(masked_loss, mask, *, max_completion_length, num_items_in_batch) -> scalar` as `name`.
 
-    Used as `@register_loss_aggregation(name)` or bare, `register_loss_aggregation(name, fn)`. `masked_loss`
-    and `mask` are float32 (n, T), and `masked_loss` is already 0 wherever `mask` is.
+    Used as `@register_loss_aggregation(name, normaliser=...)` or bare, `register_loss_aggregation(name, fn)`.
+    `masked_loss` and `mask` are float32 (n, T), and `masked_loss` is already 0 wherever `mask` is.
+    `normaliser` weighs each piece of a step's loss (see the module docstring); trainers need no change.
     """
 
     def add(f: AggregationFn) -> AggregationFn:
@@ -58,32 +121,42 @@ def register_loss_aggregation(name: str, fn: AggregationFn | None = None):
             raise ValueError(
                 f"loss aggregation {name!r} is already registered; registered: {', '.join(sorted(LOSS_TYPES))}"
             )
-        _AGGREGATIONS[name] = f
+        _AGGREGATIONS[name] = Aggregation(f, normaliser)
         return f
 
     return add if fn is None else add(fn)
 
 
-def get_loss_aggregation(name: str) -> AggregationFn:
-    """The aggregation registered as `name`; an error listing the registered names otherwise."""
+def get_aggregation(name: str) -> Aggregation:
+    """The aggregation registered as `name` (function and normaliser); an error listing the registered names otherwise."""
     if name not in _AGGREGATIONS:
         raise ValueError(f"unknown loss_type {name!r}; registered: {', '.join(sorted(LOSS_TYPES))}")
     return _AGGREGATIONS[name]
 
 
-@register_loss_aggregation("grpo")
+def get_loss_aggregation(name: str) -> AggregationFn:
+    """The aggregation function registered as `name`; an error listing the registered names otherwise."""
+    return get_aggregation(name).fn
+
+
+def loss_weight(loss_type: str, counts: LossCounts) -> float:
+    """The factor on a piece's loss that its aggregation's normaliser gives, for these counts."""
+    return get_aggregation(loss_type).normaliser(counts)
+
+
+@register_loss_aggregation("grpo", normaliser=per_completion)
 def _grpo(masked_loss, mask, **_):
     """Mean over sequences of per-sequence token means; an empty sequence counts as 0, as in trl."""
     return (masked_loss.sum(axis=-1) / paddle.clip(mask.sum(axis=-1), min=1.0)).mean()
 
 
-@register_loss_aggregation("bnpo")
+@register_loss_aggregation("bnpo", normaliser=per_token_of_micro_batch)
 def _bnpo(masked_loss, mask, **_):
     """Token mean over the micro-batch."""
     return masked_loss.sum() / paddle.clip(mask.sum(), min=1.0)
 
 
-@register_loss_aggregation("dr_grpo")
+@register_loss_aggregation("dr_grpo", normaliser=per_completion)
 def _dr_grpo(masked_loss, mask, *, max_completion_length=None, **_):
     """Sum / (n · max_completion_length)."""
     if max_completion_length is None:
@@ -96,7 +169,7 @@ def _dr_grpo(masked_loss, mask, *, max_completion_length=None, **_):
     return masked_loss.sum() / (masked_loss.shape[0] * int(max_completion_length))
 
 
-@register_loss_aggregation("dapo")
+@register_loss_aggregation("dapo", normaliser=per_token_of_step)
 def _dapo(masked_loss, mask, *, num_items_in_batch=None, **_):
     """Sum / the optimizer step's token count (`num_items_in_batch`; this micro-batch's own when None)."""
     if num_items_in_batch is None:
@@ -146,6 +219,20 @@ def k3_kl(logp: paddle.Tensor, ref_logp: paddle.Tensor) -> paddle.Tensor:
     """Schulman's k3 estimator of KL(π‖π_ref) per token, (n, T): exp(ref − logp) − (ref − logp) − 1 ≥ 0."""
     delta = ref_logp.astype("float32") - logp.astype("float32")
     return paddle.exp(delta) - delta - 1.0
+
+
+def k1_kl(logp: paddle.Tensor, ref_logp: paddle.Tensor) -> paddle.Tensor:
+    """The k1 estimator per token, (n, T): logp − ref, unbiased but signed and high-variance."""
+    return logp.astype("float32") - ref_logp.astype("float32")
+
+
+def low_var_kl(logp: paddle.Tensor, ref_logp: paddle.Tensor) -> paddle.Tensor:
+    """k3 clamped to [-10, 10] per token, (n, T): verl's (and Affordance-R1's) `low_var_kl`, safe in bf16."""
+    return paddle.clip(k3_kl(logp, ref_logp), min=-10.0, max=10.0)
+
+
+# --kl_estimator name -> per-token KL(π‖π_ref) estimate from the sampled tokens' log-probs.
+KL_ESTIMATORS = {"k1": k1_kl, "k3": k3_kl, "low_var_kl": low_var_kl}
 
 
 def clipped_surrogate(
@@ -208,12 +295,13 @@ def grpo_loss(
     loss_type: str = "grpo",
     max_completion_length: int | None = None,
     num_items_in_batch=None,
+    kl_estimator: str = "k3",
 ) -> tuple[paddle.Tensor, dict[str, paddle.Tensor]]:
     """The scalar GRPO loss of a micro-batch and its metrics; see the module docstring for the formula.
 
     logp: (n, T) current log-probs, the only input the gradient flows through. old_logp: (n, T), or None
     for μ = 1. ref_logp: (n, T) under the frozen reference; None exactly when beta == 0. advantages: (n,).
-    mask: (n, T). Metrics are detached 0-d float32 tensors, token means over this micro-batch: `kl` (only
+    mask: (n, T). kl_estimator: a name of `KL_ESTIMATORS`. Metrics are detached 0-d float32 tensors, token means over this micro-batch: `kl` (only
     when beta > 0), `clip_ratio`, and its split `clip_ratio_low` (A < 0) and `clip_ratio_high` (A > 0).
     """
     if beta < 0:
@@ -229,7 +317,9 @@ def grpo_loss(
     if beta > 0:
         if list(ref_logp.shape) != list(logp.shape):
             raise ValueError(f"ref_logp has shape {list(ref_logp.shape)}, logp {list(logp.shape)}")
-        kl = k3_kl(logp, ref_logp.detach())
+        if kl_estimator not in KL_ESTIMATORS:
+            raise ValueError(f"unknown kl_estimator {kl_estimator!r}; known: {', '.join(KL_ESTIMATORS)}")
+        kl = KL_ESTIMATORS[kl_estimator](logp, ref_logp.detach())
         per_token = per_token + beta * kl
         metrics["kl"] = _masked_mean(kl.detach(), float_mask)
     loss = aggregate(per_token, float_mask, loss_type, max_completion_length, num_items_in_batch)
@@ -238,37 +328,3 @@ def grpo_loss(
     metrics["clip_ratio_low"] = _masked_mean(paddle.logical_and(is_clipped, adv < 0), float_mask)
     metrics["clip_ratio_high"] = _masked_mean(paddle.logical_and(is_clipped, adv > 0), float_mask)
     return loss, metrics
-
-
-def sequence_token_logprobs(
-    logits: paddle.Tensor, tokens: paddle.Tensor, temperature: float = 1.0
-) -> paddle.Tensor:
-    """log_softmax(logits / temperature) (n, T, vocab) taken at `tokens` (n, T): float32 (n, T).
-
-    The same distribution whose log-probs generation returns (before top-k/top-p), so that policy, old and
-    reference log-probs agree with the rollout's. Computed as the chosen logit minus a logsumexp, a few
-    hundred tokens at a time, so the float32 copy of the logits is never whole. (With gradients on, autograd
-    keeps each chunk for the backward pass anyway; the saving is for the no-grad reference/old passes.)
-    `tokens` must be valid ids everywhere, padding included (pad with the pad token's id, not -100).
-    """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    if logits.ndim != 3 or list(tokens.shape) != list(logits.shape[:2]):
-        raise ValueError(
-            f"logits (n, T, vocab) {list(logits.shape)} do not match tokens (n, T) {list(tokens.shape)}"
-        )
-    n, t, vocab = logits.shape
-    if n * t == 0:
-        return paddle.zeros([n, t], dtype="float32")
-    flat = logits.reshape([n * t, vocab])
-    ids = tokens.reshape([n * t, 1]).astype("int64")
-    step = max(1, _LOGSOFTMAX_CHUNK_ELEMENTS // vocab)
-    pieces = []
-    for start in range(0, n * t, step):
-        chunk = flat[start : start + step].astype("float32")
-        if temperature != 1.0:
-            chunk = chunk / temperature
-        chosen = paddle.take_along_axis(chunk, ids[start : start + step], axis=-1).squeeze(-1)
-        pieces.append(chosen - paddle.logsumexp(chunk, axis=-1))
-    out = pieces[0] if len(pieces) == 1 else paddle.concat(pieces)
-    return out.reshape([n, t])

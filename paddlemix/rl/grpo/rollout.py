@@ -9,18 +9,26 @@ image features.
 Rewards are the weighted sum of the registered reward functions (`paddlemix.rewards`); each reward sees the
 sample's fields repeated per completion plus `image_size` (w, h), `image_grid_thw` and `model_type`, which the
 REC rewards need to map boxes back to original pixels.
+
+A rollout batch is a `RolloutBatch`: this rank's scored `Group`s, and the `RewardTable` of every rank's rewards
+by global slot (`gather_rewards`), from which the advantages and the logged statistics are computed.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 import paddle
 
+from paddlemix.distributed import all_gather_array
 from paddlemix.rewards import compute_rewards
+from paddlemix.rl.grpo.advantages import zero_std_fraction
 from paddlemix.rl.grpo.config import GRPOConfig
-from paddlemix.rl.grpo.data import Prompt
+from paddlemix.training.data import Prompt
 
 
 @dataclass
@@ -87,19 +95,134 @@ def generate_group(
     )
 
 
-def reward_columns(group: Group, model_type: str) -> dict[str, list]:
-    """The per-completion columns a reward function receives for one group."""
+def reward_columns(group: Group, model_type: str, global_step: int | None = None) -> dict[str, list]:
+    """The per-completion columns a reward function receives for one group (and the step, when given)."""
     g = len(group.texts)
     sample = group.prompt.sample
-    grid = [int(v) for v in group.prompt.inputs["image_grid_thw"][0]]
+    # The image the answer's boxes are in: the only one, or the last of a multi-image prompt.
+    grid = [int(v) for v in group.prompt.inputs["image_grid_thw"][-1]]
     columns = {k: [v] * g for k, v in sample.items()}
     columns.update(
         image_size=[list(group.prompt.image_size)] * g, image_grid_thw=[grid] * g, model_type=[model_type] * g
     )
+    if global_step is not None:
+        columns["global_step"] = [global_step] * g  # Vision-R1's staged rewards read it
     return columns
 
 
-def score_group(group: Group, funcs: dict, weights: list[float], model_type: str) -> None:
+def score_group(
+    group: Group, funcs: dict, weights: list[float], model_type: str, global_step: int | None = None
+) -> None:
     """Fill `group.rewards`, `per_func` and `reward_errors` (a failing reward scores 0 and is counted)."""
-    total, per_func, errors = compute_rewards(funcs, weights, group.texts, reward_columns(group, model_type))
+    columns = reward_columns(group, model_type, global_step)
+    total, per_func, errors = compute_rewards(funcs, weights, group.texts, columns)
     group.rewards, group.per_func, group.reward_errors = total, per_func, errors
+
+
+@dataclass
+class RewardTable:
+    """Every rank's rewards of one rollout batch, one row per global slot; rows of dropped prompts are NaN."""
+
+    rewards: np.ndarray  # (P, G) weighted totals
+    lengths: np.ndarray  # (P, G) completion lengths in tokens
+    per_func: dict[str, np.ndarray]  # name -> (P, G), NaN where the reward does not apply
+
+    @property
+    def valid(self) -> np.ndarray:
+        """(P,) bool: the slots whose prompt was generated (not dropped)."""
+        return ~np.isnan(self.rewards[:, 0])
+
+    @property
+    def completions(self) -> int:
+        """Completions in the batch, over every rank."""
+        return int(self.valid.sum()) * self.rewards.shape[1]
+
+    @property
+    def tokens(self) -> float:
+        """Completion tokens in the batch, over every rank (eos included)."""
+        return float(self.lengths[self.valid].sum())
+
+
+@dataclass
+class RolloutBatch:
+    """One rollout batch as this rank holds it, ready for μ updates."""
+
+    index: int  # rollout batch number
+    groups: list[Group]  # this rank's, with advantages and (as configured) old / reference log-probs
+    table: RewardTable  # every rank's rewards
+    drops: Counter  # reason -> prompts of the batch dropped, over every rank
+    metrics: dict[str, float]  # rollout statistics and timings, for the step's log
+
+
+def gather_rewards(
+    groups: list[Group], names: list[str], slots_per_rank: list[list[int]], rank: int, size: int
+) -> RewardTable:
+    """The RewardTable of the batch: every rank contributes its groups' rewards at their global slots.
+
+    `slots_per_rank[r]` are rank r's global slots in order (`local_slots`, flattened); `size` is G. Every
+    rank calls this (an all-gather).
+    """
+    world, local_slots = len(slots_per_rank), slots_per_rank[rank]
+    rank_width = len(slots_per_rank[0])
+    local = np.full((rank_width, size, 2 + len(names)), np.nan)
+    for group in groups:
+        row = local[local_slots.index(group.slot)]
+        row[:, 0], row[:, 1] = group.rewards, group.lengths
+        for k, name in enumerate(names):
+            row[:, 2 + k] = group.per_func[name]
+    gathered = all_gather_array(local)  # (world, local slots, G, 2 + F)
+    full = np.full((world * rank_width, size, local.shape[2]), np.nan)
+    for rank in range(world):
+        full[slots_per_rank[rank]] = gathered[rank]
+    return RewardTable(full[:, :, 0], full[:, :, 1], {n: full[:, :, 2 + k] for k, n in enumerate(names)})
+
+
+def rollout_metrics(table: RewardTable) -> dict[str, float]:
+    """The batch's reward and length statistics over every rank (empty when every prompt was dropped)."""
+    valid = table.valid
+    if not valid.any():
+        return {}
+    rewards, lengths = table.rewards[valid], table.lengths[valid]
+    metrics = dict(
+        reward=float(rewards.mean()),
+        reward_std=float(rewards.std(axis=1, ddof=1).mean()),
+        zero_std_fraction=zero_std_fraction(rewards.reshape([-1]).astype("float32"), rewards.shape[1]),
+        completion_length=float(lengths.mean()),
+        completion_length_min=float(lengths.min()),
+        completion_length_max=float(lengths.max()),
+    )
+    for name, values in table.per_func.items():
+        values = values[valid]
+        if not np.isnan(values).all():
+            metrics[f"rewards/{name}"] = float(np.nanmean(values))
+            metrics[f"rewards/{name}_std"] = float(np.nanstd(values))
+    return metrics
+
+
+def write_completions(path: str, step: int, groups) -> None:
+    """Append one JSON line per completion of `groups` (with their rewards and advantages) to `path`."""
+    with open(path, "a", encoding="utf-8") as f:
+        for group in groups:
+            sample = group.prompt.sample
+            adv = group.advantages.numpy().tolist() if group.advantages is not None else None
+            for i, text in enumerate(group.texts):
+                record = {
+                    "step": step,
+                    "slot": group.slot,
+                    "source": sample.get("source"),
+                    "problem": sample.get("problem"),
+                    "solution": sample.get("solution"),
+                    "completion": text,
+                    "reward": float(group.rewards[i]),
+                    "rewards": {
+                        k: (None if np.isnan(v[i]) else float(v[i])) for k, v in group.per_func.items()
+                    },
+                    "advantage": adv[i] if adv is not None else None,
+                    "length": int(group.lengths[i]),
+                }
+                f.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+
+def completions_path(output_dir: str, rank: int) -> str:
+    """Where a rank writes its completions."""
+    return os.path.join(output_dir, "completions.jsonl" if rank == 0 else f"completions.rank{rank}.jsonl")

@@ -1,83 +1,98 @@
 """The GRPO loop: rollouts → rewards → group advantages → μ clipped, KL-regularised updates; checkpoints.
 
-One optimizer step (`train_step`):
+One optimizer step (`train_step`) is explicit data flow between stages:
 
-1. Every `num_iterations` (μ) steps, a new rollout batch: each rank encodes its prompts (`data.py`) and
-   samples G completions per prompt (`rollout.py`), scores them, and the ranks exchange the rewards so that
-   advantages (`advantages.py`) and the logged statistics cover the whole batch. With μ > 1 the policy's
-   log-probs are stored now (the "old" policy of the ratio); with β > 0 so are the frozen reference's.
-2. For each group of this rank, a training forward (`logprobs.py`), the GRPO loss (`loss.py`) scaled so
-   that the step's gradient is that of the global batch's loss, and a backward. Then the gradients are
-   averaged over ranks (data parallel) or reduced by the sharded optimizer, clipped, and applied.
-3. A non-finite loss or gradient (on any rank) skips the update with a warning; `max_consecutive_nonfinite` such steps
-   in a row stop the run, leaving the last checkpoint as it was.
+1. Every `num_iterations` (μ) steps, a new `RolloutBatch` (`rollout`):
+   - prompts: this rank's slots of the batch (`paddlemix.training.data`);
+   - generate: G sampled completions per prompt, and score them (`rollout.py`);
+   - gather: every rank's rewards as a `RewardTable`, so that advantages and logged statistics cover the
+     whole batch;
+   - advantages: `slot_advantages(table.rewards)` (`advantages.py`), set on each local group;
+   - log-probs: with μ > 1 the policy's are stored now (the "old" policy of the ratio); with β > 0 so are
+     the frozen reference's.
+2. `update(batch)`: for each group of this rank, a training forward (`paddlemix.training.logprobs`), the
+   GRPO loss (`loss.py`) times the weight its aggregation's normaliser gives (`loss_weight`), and a
+   backward. Then the gradients are averaged over ranks (data parallel) or reduced by the sharded
+   optimizer, clipped, and applied.
+3. A non-finite loss or gradient (on any rank) skips the update with a warning; `max_consecutive_nonfinite`
+   such steps in a row stop the run, leaving the last checkpoint as it was (`paddlemix.training.update`).
 
-Loss scaling across groups, micro-steps and ranks: "grpo" and "dr_grpo" are normalised by the step's global
-number of completions and "dapo" by its global number of completion tokens, so how the batch is split over
-ranks and micro-steps does not change the gradient (a 2-process run equals a 1-process run). "bnpo" (and
-any other registered aggregation) is a mean over the micro-batch (one rank's groups of one micro-step),
-averaged over micro-steps and ranks, as in trl.
+Normalisation: each loss aggregation declares what its pieces are normalised by (loss.py's module docstring):
+grpo and dr_grpo by the step's global number of completions, dapo by its global number of completion tokens,
+so how the batch is split over ranks and micro-steps does not change the gradient (a 2-process run equals a
+1-process run); bnpo, and by default a newly registered aggregation, is a mean over the micro-batch (one
+rank's groups of one micro-step), averaged over micro-steps and ranks, as in trl.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-import os
-import shutil
 import time
+from collections import Counter
 
 import numpy as np
 import paddle
 
-from paddlemix.config import config_to_dict
-from paddlemix.distributed import (
-    DistEnv,
-    all_gather_array,
-    all_reduce_array,
-    broadcast_object,
-    derived_seed,
-    seed_everything,
-)
+from paddlemix.config import ConfigError, config_to_dict
+from paddlemix.distributed import DistEnv, all_reduce_array, derived_seed, seed_everything
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.models.runtime import resolve_attn, stop_token_ids
+from paddlemix.peft import apply_lora, merged_and_unloaded
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
-from paddlemix.rl.grpo import checkpointing
-from paddlemix.rl.grpo.advantages import group_advantages, zero_std_fraction
+from paddlemix.rl.grpo.advantages import slot_advantages
 from paddlemix.rl.grpo.config import TrainConfig
-from paddlemix.rl.grpo.data import (
+from paddlemix.rl.grpo.loss import LossCounts, grpo_loss, loss_weight
+from paddlemix.rl.grpo.rollout import (
+    Group,
+    RewardTable,
+    RolloutBatch,
+    completions_path,
+    gather_rewards,
+    generate_group,
+    rollout_metrics,
+    score_group,
+    write_completions,
+)
+from paddlemix.training import checkpointing
+from paddlemix.training.data import (
+    Drop,
     PromptEncoder,
     PromptLoader,
     PromptSchedule,
     load_train_dataset,
     local_slots,
-    total_rollout_batches,
+    total_batches,
 )
-from paddlemix.rl.grpo.logprobs import PolicyLogprobs
-from paddlemix.rl.grpo.loss import grpo_loss
-from paddlemix.rl.grpo.metrics_logging import MetricsLogger, completions_path, write_completions
-from paddlemix.rl.grpo.precision import resolve_precision
-from paddlemix.rl.grpo.reference import build_reference
-from paddlemix.rl.grpo.rollout import Group, generate_group, score_group
+from paddlemix.training.logprobs import PolicyLogprobs
+from paddlemix.training.metrics_logging import metrics_logger
+from paddlemix.training.optimizer import build_optimizer
+from paddlemix.training.output_dir import prepare_output_dir, save_final_model
+from paddlemix.training.precision import resolve_precision
+from paddlemix.training.reference import AdapterFreeLogprobs, build_reference
+from paddlemix.training.update import (
+    NonFiniteGuard,
+    NonFiniteLossError,
+    apply_gradients,
+    backward_nothing,
+    grads_finite,
+)
+
+__all__ = ["GRPOTrainer", "NonFiniteLossError"]
 
 logger = logging.getLogger(__name__)
 
-
-class NonFiniteLossError(RuntimeError):
-    """Too many consecutive steps had a non-finite loss or gradient."""
-
-
-def lr_lambda(step: int, total: int, warmup: int, kind: str) -> float:
-    """Multiplier of the peak learning rate at `step`: linear warmup, then linear/cosine decay or constant."""
-    if step < warmup:
-        return step / max(1, warmup)
-    progress = (step - warmup) / max(1, total - warmup)
-    if kind == "linear":
-        return max(0.0, 1.0 - progress)
-    if kind == "cosine":
-        return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
-    return 1.0
+DROP_REASONS = ("too_long", "bad_image")
+# The progress bar: label -> (metric, format, value when missing).
+BAR = {
+    "reward": ("reward", ".3f", float("nan")),
+    "kl": ("kl", ".4f", 0.0),
+    "len": ("completion_length", ".1f", float("nan")),
+    "sec": ("time/step", ".2f", float("nan")),
+}
+SHOWN = ("reward", "reward_std", "kl", "clip_ratio", "completion_length", "loss", "time/step")
 
 
 class GRPOTrainer:
@@ -88,6 +103,12 @@ class GRPOTrainer:
         self.cfg, self.env = cfg, env or DistEnv()
         m, d, g, t = cfg.model, cfg.data, cfg.grpo, cfg.trainer
         seed_everything(t.seed)
+        # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
+        self.dataset = load_train_dataset(d, t.seed)
+        try:
+            self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
+        except ValueError as e:
+            raise ConfigError(f"--reward_funcs: {e}") from None
         self.precision = resolve_precision(m)
         # Flash attention only for half-precision weights (O2); O1 autocasting keeps float32 attention inputs.
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
@@ -97,38 +118,43 @@ class GRPOTrainer:
             recompute=m.recompute,
             attn_implementation=attn,
         )
-        if m.freeze_vision:
+        if cfg.lora.enabled:
+            apply_lora(self.model, cfg.lora.lora_config())
+        elif m.freeze_vision:
             for p in self.model.visual.parameters():
                 p.stop_gradient = True
         self.model.train()
-        self.ref_model = (
-            build_reference(m.model_name_or_path, self.precision.weights_dtype, attn) if g.beta > 0 else None
-        )
-        self._reference = PolicyLogprobs(self.ref_model) if self.ref_model is not None else None
+        # With LoRA the reference is the policy with its adapters off: no second copy of the weights.
+        self.ref_model, self._reference = None, None
+        if g.beta > 0 and cfg.lora.enabled:
+            self._reference = AdapterFreeLogprobs(self.model)
+        elif g.beta > 0:
+            self.ref_model = build_reference(m.model_name_or_path, self.precision.weights_dtype, attn)
+            self._reference = PolicyLogprobs(self.ref_model)
         self.processor = Qwen2VLProcessor.from_pretrained(
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
         self.eos = stop_token_ids(self.model, self.processor, m.model_name_or_path)
-        self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
 
-        self.dataset = load_train_dataset(d, t.seed)
         world = self.env.world_size
         self.prompts_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
         if t.max_steps > 0:
             self.total_steps = t.max_steps
         else:
-            batches = total_rollout_batches(len(self.dataset), self.prompts_per_batch, t.num_train_epochs)
+            batches = total_batches(len(self.dataset), self.prompts_per_batch, t.num_train_epochs)
             self.total_steps = batches * g.num_iterations
 
         self.trainable = [p for p in self.model.parameters() if not p.stop_gradient]
-        optimizer = self._build_optimizer()
+        optimizer, self.scheduler = build_optimizer(
+            self.model, self.trainable, t, self.total_steps, self.precision.multi_precision
+        )
         self.model, optimizer = self.precision.decorate(self.model, optimizer)
         # The training forward goes through the parallel wrapper; generation and saving use the model itself.
         self._wrapped, self.optimizer = self.env.wrap(PolicyLogprobs(self.model), optimizer)
         self.scaler = self.precision.grad_scaler()
 
         self.global_step, position = 0, 0
-        resume = self._prepare_output_dir()
+        resume = prepare_output_dir(t, self.env.rank)
         if resume is not None:
             state = checkpointing.load_training_state(
                 resume, self.model, self.optimizer, self.env.rank, self.env.optimizer_state_is_sharded
@@ -137,172 +163,134 @@ class GRPOTrainer:
             logger.info(
                 "resumed from %s at step %d (prompt %d of the stream)", resume, self.global_step, position
             )
-        mu = g.num_iterations
         self.schedule = PromptSchedule(
-            len(self.dataset), self.prompts_per_batch, t.seed, position, self.global_step // mu
+            len(self.dataset), self.prompts_per_batch, t.seed, position, self.global_step // g.num_iterations
         )
         self.encoder = PromptEncoder(self.processor, d.max_prompt_length, self.dataset.skipped)
-        self.slots = local_slots(
-            t.per_device_train_batch_size, world, self.env.rank, t.gradient_accumulation_steps
-        )
+        per_device, accumulation = t.per_device_train_batch_size, t.gradient_accumulation_steps
+        # Every rank's global slots, flattened, in rank order; this rank's per micro-step.
+        self.slots_per_rank = [
+            [s for row in local_slots(per_device, world, r, accumulation) for s in row] for r in range(world)
+        ]
+        self.slots = local_slots(per_device, world, self.env.rank, accumulation)
         self.loader = PromptLoader(
             self.dataset, self.schedule, self.encoder, self.slots, d.dataloader_num_workers
         )
-        self._groups: list[Group] | None = None
-        self._counts: dict = {}
-        self._rollout_metrics: dict = {}
-        self._bad_steps = 0
-        self._drops_seen = np.zeros(2)
-        run_name = t.run_name or os.path.basename(os.path.normpath(t.output_dir))
-        logdir = None if t.report_to == "none" else (t.logging_dir or os.path.join(t.output_dir, "runs"))
-        self.metrics = MetricsLogger(
-            self.total_steps,
-            self.global_step,
-            self.env.rank,
-            t.logging_steps,
-            logdir,
-            run_name,
-            not t.disable_tqdm,
+        self.batch: RolloutBatch | None = None  # the rollout batch the next μ updates train on
+        self.nonfinite = NonFiniteGuard(t.max_consecutive_nonfinite)
+        self.metrics = metrics_logger(
+            t, self.total_steps, self.global_step, self.env.rank, bar=BAR, shown=SHOWN
         )
-
-    # ----- setup helpers -----
-
-    def _build_optimizer(self):
-        """AdamW over the trainable parameters (no decay on biases and norms) with the warmup/decay schedule."""
-        t = self.cfg.trainer
-        warmup = t.warmup_steps or math.ceil(t.warmup_ratio * self.total_steps)
-        self.scheduler = paddle.optimizer.lr.LambdaDecay(
-            t.learning_rate, lambda s: lr_lambda(s, self.total_steps, warmup, t.lr_scheduler_type)
-        )
-        decay = {
-            p.name for n, p in self.model.named_parameters() if not n.endswith("bias") and "norm" not in n
-        }
-        return paddle.optimizer.AdamW(
-            learning_rate=self.scheduler,
-            parameters=self.trainable,
-            beta1=t.adam_beta1,
-            beta2=t.adam_beta2,
-            epsilon=t.adam_epsilon,
-            weight_decay=t.weight_decay,
-            apply_decay_param_fun=lambda name: name in decay,
-            grad_clip=paddle.nn.ClipGradByGlobalNorm(t.max_grad_norm) if t.max_grad_norm > 0 else None,
-            multi_precision=self.precision.multi_precision,
-        )
-
-    def _prepare_output_dir(self) -> str | None:
-        """Create output_dir, clean interrupted saves, apply overwrite; return the checkpoint to resume from."""
-        t = self.cfg.trainer
-        resume = None
-        if self.env.rank == 0:
-            os.makedirs(t.output_dir, exist_ok=True)
-            checkpointing.remove_stale_temporaries(t.output_dir)
-            existing = checkpointing.list_checkpoints(t.output_dir)
-            if t.resume_from_checkpoint:
-                resume = checkpointing.resolve_resume(t.output_dir, t.resume_from_checkpoint)
-                if resume is None:
-                    logger.warning(
-                        "--resume_from_checkpoint auto: no checkpoint in %s, starting fresh", t.output_dir
-                    )
-            elif existing and t.overwrite_output_dir:
-                for path in existing:
-                    shutil.rmtree(path)
-            elif existing:
-                raise FileExistsError(
-                    f"{t.output_dir} holds checkpoints ({os.path.basename(existing[-1])}, ...); pass "
-                    "--resume_from_checkpoint auto to continue or --overwrite_output_dir to start over"
-                )
-        return broadcast_object(resume)
 
     # ----- rollouts -----
 
-    def _rollout(self, batch: int) -> list[Group]:
-        """Generate, score and prepare this rank's groups of rollout batch `batch`; sets the rollout metrics."""
+    def rollout(self, index: int) -> RolloutBatch:
+        """Rollout batch `index`: prompts → generation → rewards → gathered table → advantages → log-probs."""
         g, t = self.cfg.grpo, self.cfg.trainer
         timings = {}
         start = time.perf_counter()
-        prompts = self.loader.get(batch)
+        prompts = self.loader.get(index)
         timings["time/data"] = time.perf_counter() - start
-        groups = []
+
         start = time.perf_counter()
         self.env.gather_parameters(self._wrapped)
-        for micro, row in enumerate(prompts):
+        groups = []
+        for micro, row in enumerate(prompts.rows):
             for slot, prompt in row:
                 if prompt is not None:
-                    seed = derived_seed(t.seed, "rollout", batch, slot)
+                    seed = derived_seed(t.seed, "rollout", index, slot)
                     groups.append(
                         generate_group(self.model, self.processor, prompt, g, seed, slot, micro, self.eos)
                     )
         timings["time/generation"] = time.perf_counter() - start
+
         start = time.perf_counter()
         for group in groups:
-            score_group(group, self.reward_funcs, self.reward_weights, self.model.config.model_type)
+            score_group(
+                group, self.reward_funcs, self.reward_weights, self.model.config.model_type, self.global_step
+            )
         timings["time/rewards"] = time.perf_counter() - start
-        metrics = self._exchange_rewards(groups)
+
+        names = list(self.reward_funcs)
+        table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
+        sampling_metrics = {}
+        if g.dynamic_sampling:
+            start = time.perf_counter()
+            groups, table, sampling_metrics = self.resample_constant_groups(index, groups, table)
+            timings["time/resampling"] = time.perf_counter() - start
+        advantages = slot_advantages(table.rewards, g.scale_rewards, g.advantage_epsilon)
+        for group in groups:
+            group.advantages = paddle.to_tensor(advantages[group.slot])
+
         start = time.perf_counter()
         with paddle.no_grad(), self.precision.autocast():
             for group in groups:
                 if g.num_iterations > 1:
                     group.old_logprobs = self._logprobs(self._wrapped, group)
-                if self.ref_model is not None:
+                if self._reference is not None:
                     group.ref_logprobs = self._logprobs(self._reference, group)
         timings["time/reference"] = time.perf_counter() - start
+
         if t.log_completions:
             write_completions(completions_path(t.output_dir, self.env.rank), self.global_step, groups)
-        self._rollout_metrics = {**metrics, **timings}
-        return groups
+        errors = sum(sum(group.reward_errors.values()) for group in groups)
+        totals = all_reduce_array([*(prompts.drops[r] for r in DROP_REASONS), errors])
+        drops = Counter(dict(zip(DROP_REASONS, totals[:2])))
+        metrics = {f"drops/{r}": drops[r] for r in DROP_REASONS}
+        metrics["groups"] = float(table.valid.sum())
+        metrics.update(sampling_metrics)
+        stats = rollout_metrics(table)
+        if stats:
+            metrics.update(stats, reward_errors=float(totals[2]))
+        return RolloutBatch(index, groups, table, drops, {**metrics, **timings})
 
-    def _exchange_rewards(self, groups: list[Group]) -> dict:
-        """Gather rewards and lengths of every rank, set each local group's advantages, return batch metrics."""
-        g = self.cfg.grpo
-        size, names = g.num_generations, list(self.reward_funcs)
-        flat_slots = [s for row in self.slots for s in row]
-        local = np.full((len(flat_slots), size, 2 + len(names)), np.nan)
-        for group in groups:
-            row = local[flat_slots.index(group.slot)]
-            row[:, 0], row[:, 1] = group.rewards, group.lengths
-            for k, name in enumerate(names):
-                row[:, 2 + k] = group.per_func[name]
-        gathered = all_gather_array(local)  # (world, local slots, G, 2 + F)
-        full = np.full((self.prompts_per_batch, size, local.shape[2]), np.nan)
-        t = self.cfg.trainer
-        for rank in range(self.env.world_size):
-            rank_slots = [
-                s
-                for row in local_slots(
-                    t.per_device_train_batch_size, self.env.world_size, rank, t.gradient_accumulation_steps
+    def resample_constant_groups(
+        self, index: int, groups: list[Group], table: RewardTable
+    ) -> tuple[list[Group], RewardTable, dict]:
+        """DAPO's dynamic sampling: replace groups whose rewards are all equal, up to `max_resample` times.
+
+        Such a group has zero advantage, so it teaches nothing. Its slot gets a new prompt, drawn from a
+        stream seeded by (seed, batch, slot, attempt) that leaves the main prompt stream (and so resuming)
+        untouched, generated on the rank that owns the slot. The table is gathered again after each attempt,
+        so every rank sees the same constant slots and runs the same number of attempts. Groups still constant
+        after the last attempt stay, with zero advantage. Logged: the fraction of groups that were constant
+        at first (`dynamic_sampling/dropped_fraction`), after the last attempt, and the attempts made.
+        """
+        g, t = self.cfg.grpo, self.cfg.trainer
+        names = list(self.reward_funcs)
+
+        def constant_slots(table: RewardTable) -> set:
+            rows = table.rewards
+            return {int(i) for i in np.flatnonzero(table.valid & (rows.max(axis=1) == rows.min(axis=1)))}
+
+        constant = constant_slots(table)
+        n_valid = max(int(table.valid.sum()), 1)
+        metrics = {"dynamic_sampling/dropped_fraction": len(constant) / n_valid}
+        attempt = 0
+        while constant and attempt < g.max_resample:
+            attempt += 1
+            replaced = []
+            for group in groups:
+                if group.slot not in constant:
+                    replaced.append(group)
+                    continue
+                pick = derived_seed(t.seed, "resample", index, group.slot, attempt) % len(self.dataset)
+                prompt = self.encoder.encode(self.dataset[pick])
+                if isinstance(prompt, Drop):
+                    replaced.append(group)
+                    continue
+                seed = derived_seed(t.seed, "rollout", index, group.slot, attempt)
+                new = generate_group(
+                    self.model, self.processor, prompt, g, seed, group.slot, group.micro_step, self.eos
                 )
-                for s in row
-            ]
-            full[rank_slots] = gathered[rank]
-        valid = ~np.isnan(full[:, 0, 0])
-        rewards, lengths = full[valid, :, 0], full[valid, :, 1]
-        self._counts = {"seqs": int(valid.sum()) * size, "tokens": float(lengths.sum())}
-        drops_now = np.array([self.encoder.drops["too_long"], self.encoder.drops["bad_image"]], dtype=float)
-        drops = all_reduce_array(drops_now - self._drops_seen)
-        self._drops_seen = drops_now
-        metrics = {"drops/too_long": drops[0], "drops/bad_image": drops[1], "groups": float(valid.sum())}
-        if not valid.any():
-            return metrics
-        flat = paddle.to_tensor(rewards.reshape([-1]).astype("float32"))
-        adv = group_advantages(flat, size, g.scale_rewards).numpy().reshape(rewards.shape)
-        row_of_slot = {slot: i for i, slot in enumerate(np.flatnonzero(valid))}
-        for group in groups:
-            group.advantages = paddle.to_tensor(adv[row_of_slot[group.slot]])
-        metrics.update(
-            reward=float(rewards.mean()),
-            reward_std=float(rewards.std(axis=1, ddof=1).mean()),
-            zero_std_fraction=zero_std_fraction(flat, size),
-            completion_length=float(lengths.mean()),
-            completion_length_min=float(lengths.min()),
-            completion_length_max=float(lengths.max()),
-            reward_errors=float(all_reduce_array([sum(sum(gr.reward_errors.values()) for gr in groups)])[0]),
-        )
-        for k, name in enumerate(names):
-            values = full[valid, :, 2 + k]
-            if not np.isnan(values).all():
-                metrics[f"rewards/{name}"] = float(np.nanmean(values))
-                metrics[f"rewards/{name}_std"] = float(np.nanstd(values))
-        return metrics
+                score_group(new, self.reward_funcs, self.reward_weights, self.model.config.model_type)
+                replaced.append(new)
+            groups = replaced
+            table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
+            constant = constant_slots(table)
+        metrics["dynamic_sampling/constant_fraction"] = len(constant) / n_valid
+        metrics["dynamic_sampling/attempts"] = float(attempt)
+        return groups, table, metrics
 
     def _logprobs(self, layer, group: Group) -> paddle.Tensor:
         """(G, T) log-probs of a group's completions under `layer`, a (possibly wrapped) `PolicyLogprobs`."""
@@ -317,35 +305,27 @@ class GRPOTrainer:
 
     # ----- update -----
 
-    def _loss_weight(self, group: Group, groups: list[Group]) -> float:
-        """Factor on a group's loss so that summing them gives the step's loss (see the module docstring)."""
-        g, t = self.cfg.grpo, self.cfg.trainer
-        world = self.env.world_size
-        if g.loss_type in ("grpo", "dr_grpo"):
-            return g.num_generations * world / self._counts["seqs"]
-        if g.loss_type == "dapo":
-            return 1.0
-        same_micro = [x for x in groups if x.micro_step == group.micro_step]
-        if g.loss_type == "bnpo":
-            share = group.n_tokens / max(1, sum(x.n_tokens for x in same_micro))
-        else:
-            share = 1.0 / len(same_micro)
-        return share / t.gradient_accumulation_steps
+    def loss_counts(self, group: Group, batch: RolloutBatch) -> LossCounts:
+        """The sizes that the loss aggregation's normaliser weighs `group`'s piece of the step's loss by."""
+        micro = [x for x in batch.groups if x.micro_step == group.micro_step]
+        return LossCounts(
+            completions=int(group.completion_ids.shape[0]),
+            tokens=group.n_tokens,
+            micro_pieces=len(micro),
+            micro_tokens=sum(x.n_tokens for x in micro),
+            step_completions=batch.table.completions,
+            step_tokens=batch.table.tokens,
+            world=self.env.world_size,
+            accumulation=self.cfg.trainer.gradient_accumulation_steps,
+        )
 
-    def _grads_finite(self) -> bool:
-        """Whether this rank's accumulated gradients are all finite (a finite loss can still overflow them)."""
-        squares = [
-            paddle.square(p.grad.astype("float32")).sum() for p in self.trainable if p.grad is not None
-        ]
-        return not squares or math.isfinite(float(paddle.add_n(squares)))
-
-    def _update(self, groups: list[Group]) -> tuple[float, dict, bool]:
-        """Backward every group, then apply the step unless the loss is non-finite; (loss, metrics, applied)."""
+    def update(self, batch: RolloutBatch) -> tuple[float, dict, bool]:
+        """Backward every group of `batch`, then apply the step unless the loss is non-finite; (loss, metrics, applied)."""
         g = self.cfg.grpo
-        dapo_items = self._counts["tokens"] / self.env.world_size if g.loss_type == "dapo" else None
         local_loss, sums = 0.0, np.zeros(3)  # kl·tokens, clip·tokens, tokens
         start = time.perf_counter()
-        for group in groups:
+        for group in batch.groups:
+            counts = self.loss_counts(group, batch)
             with self.precision.autocast():
                 logp = self._logprobs(self._wrapped, group)
             loss, parts = grpo_loss(
@@ -359,31 +339,22 @@ class GRPOTrainer:
                 epsilon_high=g.epsilon_high,
                 loss_type=g.loss_type,
                 max_completion_length=g.max_completion_length,
-                num_items_in_batch=dapo_items,
+                num_items_in_batch=counts.num_items_in_batch,
+                kl_estimator=g.kl_estimator,
             )
-            scaled = loss * self._loss_weight(group, groups)
+            scaled = loss * loss_weight(g.loss_type, counts)
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
             local_loss += float(scaled)
             n = group.n_tokens
             sums += [float(parts["kl"]) * n if "kl" in parts else 0.0, float(parts["clip_ratio"]) * n, n]
-        if not groups:
-            # Every rank must produce gradients for the collective that follows, even with no groups.
-            (paddle.add_n([p.sum() for p in self.trainable]) * 0.0).backward()
+        if not batch.groups:
+            backward_nothing(self.trainable)
         backward_time = time.perf_counter() - start
-        finite = math.isfinite(local_loss) and self._grads_finite()
+        finite = math.isfinite(local_loss) and grads_finite(self.trainable)
         totals = all_reduce_array([local_loss, 0.0 if finite else 1.0, *sums])
         loss, bad = totals[0] / self.env.world_size, totals[1] > 0
         start = time.perf_counter()
-        if bad:
-            self.optimizer.clear_grad()
-        else:
-            self.env.sync_gradients(self.trainable)
-            if self.scaler:
-                self.scaler.step(self.optimizer)
-                self.scaler.update()
-            else:
-                self.optimizer.step()
-            self.optimizer.clear_grad()
+        apply_gradients(self.env, self.optimizer, self.scaler, self.trainable, skip=bad)
         metrics = {"time/update": backward_time, "time/optimizer": time.perf_counter() - start}
         tokens = max(totals[4], 1.0)
         metrics["clip_ratio"] = totals[3] / tokens
@@ -397,41 +368,26 @@ class GRPOTrainer:
         start = time.perf_counter()
         fresh = self.global_step % mu == 0
         if fresh:
-            self._groups = self._rollout(self.global_step // mu)
+            self.batch = self.rollout(self.global_step // mu)
         lr = self.optimizer.get_lr()
-        if self._counts.get("seqs"):
-            loss, update_metrics, applied = self._update(self._groups)
+        if self.batch.table.completions:
+            loss, update_metrics, applied = self.update(self.batch)
         else:
             logger.warning("step %d: every prompt of the batch was dropped; no update", self.global_step + 1)
             loss, update_metrics, applied = 0.0, {}, True
         self.scheduler.step()
         self.global_step += 1
-        if not applied:
-            self._bad_steps += 1
-            logger.warning(
-                "step %d: non-finite loss or gradient (loss %s); update skipped (%d in a row)",
-                self.global_step,
-                loss,
-                self._bad_steps,
-            )
-            if self._bad_steps >= self.cfg.trainer.max_consecutive_nonfinite:
-                last = checkpointing.list_checkpoints(self.cfg.trainer.output_dir)
-                raise NonFiniteLossError(
-                    f"{self._bad_steps} consecutive steps had a non-finite loss or gradient; stopping at step {self.global_step}. "
-                    f"The last checkpoint ({last[-1] if last else 'none written'}) is untouched."
-                )
-        else:
-            self._bad_steps = 0
+        self.nonfinite.record(applied, self.global_step, loss, self.cfg.trainer.output_dir)
         elapsed = time.perf_counter() - start
         metrics = {
-            **(self._rollout_metrics if fresh else {}),
+            **(self.batch.metrics if fresh else {}),
             **update_metrics,
             "loss": loss,
             "lr": lr,
             "time/step": elapsed,
         }
         if fresh and "completion_length" in metrics:
-            metrics["tokens_per_second"] = self._counts["tokens"] / elapsed
+            metrics["tokens_per_second"] = self.batch.table.tokens / elapsed
         metrics["skipped_nonfinite"] = float(not applied)
         return metrics
 
@@ -440,10 +396,11 @@ class GRPOTrainer:
     def save(self) -> str:
         """Write checkpoint-{global_step} (every rank calls this)."""
         t = self.cfg.trainer
+        batch = self.global_step // self.cfg.grpo.num_iterations
         state = {
             "global_step": self.global_step,
-            "prompts_consumed": self.schedule.position(self.global_step // self.cfg.grpo.num_iterations),
-            "epoch": self.schedule.epoch(self.global_step // self.cfg.grpo.num_iterations),
+            "prompts_consumed": self.schedule.position(batch),
+            "epoch": self.schedule.epoch(batch),
             "world_size": self.env.world_size,
             "source_model": self.cfg.model.model_name_or_path,
             "config": config_to_dict(self.cfg),
@@ -455,10 +412,11 @@ class GRPOTrainer:
             self.model,
             self.optimizer,
             state,
-            self.cfg.model.model_name_or_path,
+            self.model.name_or_path,
             self.env.rank,
             self.env.optimizer_state_is_sharded,
             t.save_total_limit,
+            trainable_only=self.cfg.lora.enabled,
         )
 
     def train(self, stop_after: int | None = None) -> list[dict]:
@@ -472,24 +430,18 @@ class GRPOTrainer:
                 if (
                     t.save_strategy == "steps"
                     and self.global_step % t.save_steps == 0
-                    and self._bad_steps == 0
+                    and self.nonfinite.streak == 0
                 ):
                     self.save()
             if self.global_step >= self.total_steps:
                 self.env.gather_parameters(self._wrapped)
                 if self.env.rank == 0:
-                    self.save_final_model()
+                    merged = (
+                        merged_and_unloaded(self.model) if self.cfg.lora.enabled else contextlib.nullcontext()
+                    )
+                    with merged:
+                        save_final_model(self.model, t.output_dir, self.model.name_or_path)
         finally:
             self.metrics.close()
             self.loader.close()
         return self.metrics.history
-
-    def save_final_model(self) -> None:
-        """The trained policy in the hub layout, with the processor files, in output_dir (as the seed does)."""
-        out = self.cfg.trainer.output_dir
-        self.model.save_pretrained(out)
-        src = self.cfg.model.model_name_or_path
-        for name in checkpointing.PROCESSOR_FILES:
-            if os.path.isfile(os.path.join(src, name)):
-                shutil.copy(os.path.join(src, name), os.path.join(out, name))
-        logger.info("saved the final policy to %s", out)

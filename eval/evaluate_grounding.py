@@ -1,0 +1,16 @@
+"""Evaluate a checkpoint on grounding, Perception-R1's command line (`paddlemix.evaluation.localization`).
+
+python eval/evaluate_grounding.py --model_path M --anno_dir D --image_dir I [--batch_size 32] [--max_new_tokens N]
+python eval/evaluate_grounding.py --rescore logs/grounding_results_....json [--metric fixed|pr1]
+"""
+
+from paddlemix.evaluation.localization import localization_parser, run_localization_cli
+
+
+def main(argv=None) -> None:
+    """Parse PR1's flags and run the grounding eval (or `--rescore`)."""
+    run_localization_cli(localization_parser("grounding"), argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""One eval batch through the model: encode the prompts the processor accepts, then decode greedily."""
+
+from __future__ import annotations
+
+
+def encode_batch(
+    processor, texts: list[str], images: list
+) -> tuple[dict | None, list[int], list[tuple[int, str]]]:
+    """Model inputs for the prompts whose image the processor accepts; (inputs, kept positions, rejected).
+
+    The processor refuses a whole batch for one image it cannot take (smaller than 28 px, aspect ratio
+    over 200); then each sample is tried alone to find it, and the others go on.
+    """
+    try:
+        return (
+            processor(text=texts, images=images, padding=True, return_tensors="pd"),
+            list(range(len(texts))),
+            [],
+        )
+    except ValueError:
+        pass
+    kept, rejected = [], []
+    for i, (text, image) in enumerate(zip(texts, images)):
+        try:
+            processor(text=[text], images=[image], return_tensors="np")
+            kept.append(i)
+        except ValueError as e:
+            rejected.append((i, str(e)))
+    if not kept:
+        return None, [], rejected
+    inputs = processor(
+        text=[texts[i] for i in kept], images=[images[i] for i in kept], padding=True, return_tensors="pd"
+    )
+    return inputs, kept, rejected
+
+
+def generate_texts(model, processor, inputs: dict, max_new_tokens: int, eos: list[int]) -> list[str]:
+    """Greedy completions of a left-padded batch, decoded without special tokens.
+
+    Image and video placeholders are never generated, as in GRPO rollouts (rl/grpo/rollout.py): a trained
+    checkpoint puts no mass there, but a small one can, and its eval would then decode to empty strings.
+    """
+    sequences = model.generate(
+        **inputs,
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        eos_token_id=eos,
+        suppress_token_ids=[model.config.image_token_id, model.config.video_token_id],
+        pad_token_id=processor.tokenizer.pad_token_id,
+    )
+    prompt_len = inputs["input_ids"].shape[1]
+    return processor.batch_decode(sequences[:, prompt_len:], skip_special_tokens=True)

@@ -1,0 +1,74 @@
+"""The SFT run's config: the SFT section here, composed with the shared sections of `paddlemix.training.config`.
+
+    cfg = load_sft_config(["--config", "configs/sft_counting.yaml", "--max_steps", "10"])
+
+Batch sizes count samples: one optimizer step sees per_device_train_batch_size × world size ×
+gradient_accumulation_steps of them, and its loss is the mean over all their target tokens (so how the batch is
+split over ranks and micro-steps does not change the gradient).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paddlemix.config import load_config, opt, section
+from paddlemix.peft.options import LoraOptions
+from paddlemix.sft.targets import TARGET_FORMATS
+from paddlemix.training.config import (
+    DataConfig,
+    DistributedConfig,
+    ModelConfig,
+    TrainerConfig,
+    check,
+    check_positive,
+)
+
+
+@dataclass
+class SFTOptions:
+    """What the model is trained to say, and on which tokens the loss is."""
+
+    target_format: str = opt(
+        "solution", "solution: the sample's solution as written | answer: only what its <answer> tags hold"
+    )
+    loss_on_prompt: bool = opt(
+        False, "also train on the prompt's text tokens (Vision-R1's quirk); image tokens never count"
+    )
+    max_seq_length: int = opt(1024, "longest prompt + target in tokens; longer samples are dropped")
+
+    def __post_init__(self):
+        """Check values."""
+        check(
+            self.target_format in TARGET_FORMATS,
+            f"--target_format must be one of {TARGET_FORMATS}, got {self.target_format!r}",
+        )
+        check_positive(self, "max_seq_length")
+
+
+@dataclass
+class SFTConfig:
+    """Everything an SFT run reads."""
+
+    model: ModelConfig = section(ModelConfig)
+    data: DataConfig = section(DataConfig)
+    sft: SFTOptions = section(SFTOptions)
+    lora: LoraOptions = section(LoraOptions)
+    trainer: TrainerConfig = section(TrainerConfig)
+    distributed: DistributedConfig = section(DistributedConfig)
+
+    def __post_init__(self):
+        """Combinations across sections."""
+        check(
+            not (self.lora.enabled and self.model.freeze_vision),
+            "--freeze_vision has no effect with --lora_rank > 0 (LoRA freezes the vision tower unless "
+            "--lora_train_vision_tower / --lora_train_merger)",
+        )
+        check(
+            self.data.max_prompt_length <= self.sft.max_seq_length,
+            "--max_prompt_length is larger than --max_seq_length",
+        )
+
+
+def load_sft_config(argv=None) -> SFTConfig:
+    """The SFT config from `--config file.yaml` and command-line flags (sys.argv when None)."""
+    return load_config(SFTConfig, argv)

@@ -1,0 +1,283 @@
+"""The SFT loop: samples → prompt + target tokens → token cross-entropy → one update per step; checkpoints.
+
+One optimizer step (`train_step`):
+
+1. This rank's samples of batch `global_step` (`paddlemix.training.data`: the same prompt stream, slots and
+   encoding as GRPO), each followed by its target (`targets.py`) and `<|im_end|>`.
+2. The step's loss is the mean of -log p over all its target tokens, on all ranks and micro-steps: each
+   sample's summed token loss is weighted by world / (the step's global token count), and data parallelism
+   averages gradients over ranks, so a 2-process run equals a 1-process run.
+3. Gradients are clipped and applied (`paddlemix.training.update`); a non-finite step is skipped.
+
+Samples of equal length share a forward (no padding is ever needed), each with the M-RoPE positions
+`get_rope_index` gives its sequence.
+With LoRA (`--lora_rank`), only the adapters (and any vision part named by `--lora_train_*`) train, and the
+final model is exported merged, in the plain hub layout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections import Counter
+
+import numpy as np
+import paddle
+import paddle.nn as nn
+
+from paddlemix.config import config_to_dict
+from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
+from paddlemix.models import AutoModelForConditionalGeneration
+from paddlemix.models.runtime import resolve_attn
+from paddlemix.peft import apply_lora, merged_and_unloaded
+from paddlemix.processors import Qwen2VLProcessor
+from paddlemix.sft.config import SFTConfig
+from paddlemix.sft.targets import render_target
+from paddlemix.training import checkpointing
+from paddlemix.training.data import (
+    PromptEncoder,
+    PromptLoader,
+    PromptSchedule,
+    load_train_dataset,
+    local_slots,
+    total_batches,
+)
+from paddlemix.training.logprobs import sequence_token_logprobs
+from paddlemix.training.metrics_logging import metrics_logger
+from paddlemix.training.optimizer import build_optimizer
+from paddlemix.training.output_dir import prepare_output_dir, save_final_model
+from paddlemix.training.precision import resolve_precision
+from paddlemix.training.update import NonFiniteGuard, apply_gradients, backward_nothing, grads_finite
+
+logger = logging.getLogger(__name__)
+
+DROP_REASONS = ("too_long", "bad_image")
+BAR = {"loss": ("loss", ".4f", float("nan")), "sec": ("time/step", ".2f", float("nan"))}
+SHOWN = ("loss", "tokens", "lr", "time/step")
+
+
+def build_sequence(prompt_ids: np.ndarray, target_ids: list[int], image_token_id: int, loss_on_prompt: bool):
+    """(ids (1, L), loss mask (1, L - 1)) of prompt + target; mask[j] = 1 where token j + 1 is trained on.
+
+    The target tokens always count; with `loss_on_prompt` so do the prompt's text tokens after the first
+    (image placeholders never do: their embeddings are replaced by vision features).
+    """
+    ids = np.concatenate([prompt_ids.reshape(-1), np.asarray(target_ids, dtype=prompt_ids.dtype)])
+    mask = np.zeros(len(ids) - 1, dtype="float32")
+    mask[len(ids) - 1 - len(target_ids) :] = 1.0
+    if loss_on_prompt:
+        mask[ids[1:] != image_token_id] = 1.0
+    return ids[None], mask[None]
+
+
+def sequence_logprobs(model, input_ids, pixel_values, image_grid_thw) -> paddle.Tensor:
+    """Float32 (b, L - 1) log-probs of tokens 1..L-1 of `input_ids` (b, L) given the tokens before them."""
+    logits = model(input_ids=input_ids, pixel_values=pixel_values, image_grid_thw=image_grid_thw).logits
+    return sequence_token_logprobs(logits[:, :-1], input_ids[:, 1:])
+
+
+def stack_equal_lengths(seqs: list[dict]) -> list[dict]:
+    """Sequences of equal length stacked into one batch each (no padding needed), in first-seen order.
+
+    The loss is a sum over tokens, so one forward over a stack gives the same value and gradient as one per
+    sequence, with a fraction of the per-op overhead that dominates small models.
+    """
+    groups: dict[int, list[dict]] = {}
+    for x in seqs:
+        groups.setdefault(int(x["input_ids"].shape[1]), []).append(x)
+    return [
+        {key: paddle.concat([x[key] for x in group]) for key in group[0]} if len(group) > 1 else group[0]
+        for group in groups.values()
+    ]
+
+
+class SequenceLogprobs(nn.Layer):
+    """The model as one layer whose forward is `sequence_logprobs` (parallel wrappers hook this forward)."""
+
+    def __init__(self, model):
+        """Wrap `model` (its parameters keep their names under the `model.` prefix)."""
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, pixel_values, image_grid_thw):
+        """(b, L - 1) float32 log-probs; see `sequence_logprobs`."""
+        return sequence_logprobs(self.model, input_ids, pixel_values, image_grid_thw)
+
+
+class SFTTrainer:
+    """Builds everything a run needs from an `SFTConfig` and trains: `SFTTrainer(cfg, env).train()`."""
+
+    def __init__(self, cfg: SFTConfig, env: DistEnv | None = None):
+        """Load model (with LoRA if asked), processor and data; set up optimizer, schedule and resume."""
+        self.cfg, self.env = cfg, env or DistEnv()
+        m, d, t = cfg.model, cfg.data, cfg.trainer
+        seed_everything(t.seed)
+        self.precision = resolve_precision(m)
+        attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
+        self.model = AutoModelForConditionalGeneration.from_pretrained(
+            m.model_name_or_path,
+            dtype=self.precision.weights_dtype,
+            recompute=m.recompute,
+            attn_implementation=attn,
+        )
+        if cfg.lora.enabled:
+            apply_lora(self.model, cfg.lora.lora_config())
+        elif m.freeze_vision:
+            for p in self.model.visual.parameters():
+                p.stop_gradient = True
+        self.model.train()
+        self.processor = Qwen2VLProcessor.from_pretrained(
+            m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
+        )
+        self.end_ids = [self.processor.tokenizer.convert_tokens_to_ids("<|im_end|>")]
+
+        self.dataset = load_train_dataset(d, t.seed)
+        world = self.env.world_size
+        self.samples_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
+        if t.max_steps > 0:
+            self.total_steps = t.max_steps
+        else:
+            self.total_steps = total_batches(len(self.dataset), self.samples_per_batch, t.num_train_epochs)
+
+        self.trainable = [p for p in self.model.parameters() if not p.stop_gradient]
+        optimizer, self.scheduler = build_optimizer(
+            self.model, self.trainable, t, self.total_steps, self.precision.multi_precision
+        )
+        self.model, optimizer = self.precision.decorate(self.model, optimizer)
+        self._wrapped, self.optimizer = self.env.wrap(SequenceLogprobs(self.model), optimizer)
+        self.scaler = self.precision.grad_scaler()
+
+        self.global_step, position = 0, 0
+        resume = prepare_output_dir(t, self.env.rank)
+        if resume is not None:
+            state = checkpointing.load_training_state(
+                resume, self.model, self.optimizer, self.env.rank, self.env.optimizer_state_is_sharded
+            )
+            self.global_step, position = state["global_step"], state["samples_consumed"]
+            logger.info(
+                "resumed from %s at step %d (sample %d of the stream)", resume, self.global_step, position
+            )
+        self.schedule = PromptSchedule(
+            len(self.dataset), self.samples_per_batch, t.seed, position, self.global_step
+        )
+        self.encoder = PromptEncoder(self.processor, d.max_prompt_length, self.dataset.skipped)
+        slots = local_slots(
+            t.per_device_train_batch_size, world, self.env.rank, t.gradient_accumulation_steps
+        )
+        self.loader = PromptLoader(self.dataset, self.schedule, self.encoder, slots, d.dataloader_num_workers)
+        self.nonfinite = NonFiniteGuard(t.max_consecutive_nonfinite)
+        self.metrics = metrics_logger(
+            t, self.total_steps, self.global_step, self.env.rank, bar=BAR, shown=SHOWN
+        )
+
+    def sequences(self, index: int) -> tuple[list[dict], Counter]:
+        """This rank's training sequences of batch `index` (ids, loss mask, images as tensors) and the drops."""
+        s = self.cfg.sft
+        batch = self.loader.get(index)
+        drops, out = Counter(batch.drops), []
+        for row in batch.rows:
+            for _, prompt in row:
+                if prompt is None:
+                    continue
+                target = self.processor.tokenizer(render_target(prompt.sample, s.target_format))["input_ids"]
+                ids, mask = build_sequence(
+                    prompt.inputs["input_ids"],
+                    target + self.end_ids,
+                    self.processor.image_token_id,
+                    s.loss_on_prompt,
+                )
+                if ids.shape[1] > s.max_seq_length:
+                    drops["too_long"] += 1
+                    continue
+                out.append(
+                    {
+                        "input_ids": paddle.to_tensor(ids),
+                        "mask": paddle.to_tensor(mask),
+                        "pixel_values": paddle.to_tensor(prompt.inputs["pixel_values"]),
+                        "image_grid_thw": paddle.to_tensor(prompt.inputs["image_grid_thw"]),
+                    }
+                )
+        return out, drops
+
+    def train_step(self) -> dict:
+        """One optimizer step; returns its metrics."""
+        start = time.perf_counter()
+        seqs, drops = self.sequences(self.global_step)
+        local_tokens = sum(float(x["mask"].sum()) for x in seqs)
+        totals = all_reduce_array([local_tokens, *(drops[r] for r in DROP_REASONS)])
+        tokens, world = totals[0], self.env.world_size
+        local_loss = 0.0
+        for x in stack_equal_lengths(seqs):
+            with self.precision.autocast():
+                logp = self._wrapped(x["input_ids"], x["pixel_values"], x["image_grid_thw"])
+            loss = -(logp * x["mask"]).sum() * (world / max(tokens, 1.0))
+            (self.scaler.scale(loss) if self.scaler else loss).backward()
+            local_loss += float(loss)
+        if not seqs:
+            backward_nothing(self.trainable)
+        finite = math.isfinite(local_loss) and grads_finite(self.trainable)
+        reduced = all_reduce_array([local_loss, 0.0 if finite else 1.0])
+        loss, bad = reduced[0] / world, reduced[1] > 0
+        lr = self.optimizer.get_lr()
+        apply_gradients(self.env, self.optimizer, self.scaler, self.trainable, skip=bad or tokens == 0)
+        self.scheduler.step()
+        self.global_step += 1
+        self.nonfinite.record(not bad, self.global_step, loss, self.cfg.trainer.output_dir)
+        metrics = {"loss": loss, "tokens": tokens, "lr": lr, "time/step": time.perf_counter() - start}
+        metrics.update({f"drops/{r}": totals[1 + i] for i, r in enumerate(DROP_REASONS)})
+        metrics["skipped_nonfinite"] = float(bad)
+        return metrics
+
+    def save(self) -> str:
+        """Write checkpoint-{global_step} (every rank calls this)."""
+        t = self.cfg.trainer
+        state = {
+            "global_step": self.global_step,
+            "samples_consumed": self.schedule.position(self.global_step),
+            "epoch": self.schedule.epoch(self.global_step),
+            "world_size": self.env.world_size,
+            "source_model": self.cfg.model.model_name_or_path,
+            "config": config_to_dict(self.cfg),
+        }
+        self.env.gather_parameters(self._wrapped)
+        return checkpointing.save_checkpoint(
+            t.output_dir,
+            self.global_step,
+            self.model,
+            self.optimizer,
+            state,
+            self.cfg.model.model_name_or_path,
+            self.env.rank,
+            self.env.optimizer_state_is_sharded,
+            t.save_total_limit,
+            trainable_only=self.cfg.lora.enabled,
+        )
+
+    def train(self, stop_after: int | None = None) -> list[dict]:
+        """Run to `total_steps` (or to `stop_after` steps, for tests); returns the metrics history."""
+        t = self.cfg.trainer
+        end = self.total_steps if stop_after is None else min(self.total_steps, stop_after)
+        try:
+            while self.global_step < end:
+                metrics = self.train_step()
+                self.metrics.log_step(self.global_step, metrics)
+                if (
+                    t.save_strategy == "steps"
+                    and self.global_step % t.save_steps == 0
+                    and self.nonfinite.streak == 0
+                ):
+                    self.save()
+            if self.global_step >= self.total_steps:
+                self.env.gather_parameters(self._wrapped)
+                if self.env.rank == 0:
+                    merged = (
+                        merged_and_unloaded(self.model) if self.cfg.lora.enabled else contextlib.nullcontext()
+                    )
+                    with merged:
+                        save_final_model(self.model, t.output_dir, self.cfg.model.model_name_or_path)
+        finally:
+            self.metrics.close()
+            self.loader.close()
+        return self.metrics.history

@@ -1,0 +1,91 @@
+"""REC (referring expression comprehension): one box per referring expression, RefCOCO/+/g and RefGTA.
+
+- data: VLM-R1's data yaml (`.yaml`/`.yml`) or one annotation file (`.json`/`.jsonl`), see `datasets/rec.py`;
+- prompts: VLM-R1's think/answer template (train and "r1" eval) and PaddleMIX's baseline, filled with the
+  bare referring expression (`normal_caption`);
+- rewards: `accuracy` -> `rec_iou` (IoU > 0.5 in original pixels), `format` -> `rec_format`;
+- scoring: "fixed" is `answer_iou` > 0.5 after mapping the box to original pixels (which needs per result
+  `coord_frame` or `model_type`, `image_size` and, for Qwen2.5-VL, `input_size` or `image_grid_thw`);
+  "seed" is PaddleMIX's `test_rec.py`, boxes compared raw. R1-V published no REC number.
+"""
+
+from __future__ import annotations
+
+from paddlemix.datasets.data_yaml import load_data_yaml
+from paddlemix.datasets.rec import load_rec
+from paddlemix.metrics.boxes import answer_iou, resolve_frame, resolve_input_size, solution_box
+from paddlemix.metrics.published import seed_rec_correct
+from paddlemix.tasks.registry import register_task
+from paddlemix.tasks.task import DataFormat, PromptTemplate, Task
+
+# VLM-R1 `src/open-r1-multimodal/src/open_r1/grpo_rec.py` (QUESTION_TEMPLATE), PaddleMIX
+# `paddlemix/examples/r1_mllm/r1_mllm/dataset/qwen2_vl_dataset.py` and the "r1" method of PaddleMIX
+# `paddlemix/examples/r1_mllm/eval/test_rec.py`: REC training and R1 evaluation.
+REC_TEMPLATE = (
+    "{Question} First output the thinking process in <think> </think> tags and then output the final answer "
+    "in <answer> </answer> tags. Output the final answer in JSON format."
+)
+
+# PaddleMIX `paddlemix/examples/r1_mllm/eval/test_rec.py`, `get_test_template("baseline")`, filled with the
+# record's `normal_caption` (the bare referring expression), not its `problem`.
+REC_BASELINE_TEMPLATE = "Locate {Question}, output its bbox coordinates using JSON format."
+
+YAML_SUFFIXES = (".yaml", ".yml")
+ANNOTATION_SUFFIXES = (".json", ".jsonl")
+
+
+def _load_yaml(path: str, image_root: str | None = None, seed: int = 42, **_):
+    """The REC samples a data yaml selects."""
+    return load_data_yaml(path, _image_root(path, image_root), seed=seed)
+
+
+def _load_annotations(path: str, image_root: str | None = None, **_):
+    """The REC samples of one annotation file."""
+    return load_rec(path, _image_root(path, image_root))
+
+
+def _image_root(path: str, image_root: str | None) -> str:
+    """REC records name images relative to a root the user must give."""
+    if image_root is None:
+        raise ValueError(f"--image_root is required for the REC file {path}")
+    return image_root
+
+
+def fixed_correct(result: dict, coord_frame=None, **_) -> bool:
+    """Ours: IoU > 0.5 of the answer's box, mapped to original pixels, with the ground truth."""
+    frame = resolve_frame(coord_frame or result.get("coord_frame"), result.get("model_type"))
+    input_size = resolve_input_size(result.get("input_size"), result.get("image_grid_thw"))
+    iou = answer_iou(
+        result["model_output"], result["ground_truth"], frame, result.get("image_size"), input_size
+    )
+    return iou > 0.5
+
+
+def seed_correct(result: dict, rec_method: str = "r1", **_) -> bool:
+    """The seed's: the raw box read as its `rec_method` (r1 | baseline) read it, IoU > 0.5."""
+    return seed_rec_correct(result["model_output"], result["ground_truth"], rec_method)
+
+
+def is_box(ground_truth) -> bool:
+    """A REC ground truth in a results file: a list of four numbers."""
+    return isinstance(ground_truth, (list, tuple)) and solution_box(ground_truth) is not None
+
+
+REC = register_task(
+    Task(
+        name="rec",
+        prompts={
+            "train": PromptTemplate(REC_TEMPLATE),
+            "eval": PromptTemplate(REC_TEMPLATE),
+            "baseline": PromptTemplate(REC_BASELINE_TEMPLATE, field="normal_caption", thinking=False),
+        },
+        rewards={"accuracy": "rec_iou", "format": "rec_format"},
+        other_rewards=("rec_iou_continuous",),
+        scorers={"fixed": fixed_correct, "seed": seed_correct},
+        formats=(
+            DataFormat("rec data yaml", lambda p: p.endswith(YAML_SUFFIXES), _load_yaml),
+            DataFormat("rec annotations", lambda p: p.endswith(ANNOTATION_SUFFIXES), _load_annotations),
+        ),
+        is_ground_truth=is_box,
+    )
+)

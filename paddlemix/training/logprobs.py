@@ -1,0 +1,104 @@
+"""The training forward: log-probs of a group's completion tokens, at the positions generation used.
+
+Generation encodes the prompt (with its image) once and continues it G times; each decoded token sits at
+(largest prompt position + 1 + k) on all three M-RoPE axes. Here the prompt is embedded once as well (the
+vision tower runs once per group, and its gradient gathers the G rollouts' contributions), broadcast to the
+G rows, followed by the completion tokens, and the positions come from the same pure `get_rope_index` over
+the whole sequence, which continues text positions exactly that way. So these log-probs equal the ones
+`generate` returned for the same tokens (tests/rl/test_logprob_positions.py), unlike the seed, whose
+training forward used 1-D positions.
+"""
+
+from __future__ import annotations
+
+import paddle
+import paddle.nn as nn
+
+# Rows of (n·T, vocab) logits turned to float32 at a time: 2^26 floats (256 MiB) is ~440 tokens of a
+# 151k vocabulary, instead of a float32 copy of the whole (n, T, vocab) block.
+_LOGSOFTMAX_CHUNK_ELEMENTS = 1 << 26
+
+
+def sequence_token_logprobs(
+    logits: paddle.Tensor, tokens: paddle.Tensor, temperature: float = 1.0
+) -> paddle.Tensor:
+    """log_softmax(logits / temperature) (n, T, vocab) taken at `tokens` (n, T): float32 (n, T).
+
+    The same distribution whose log-probs generation returns (before top-k/top-p), so that policy, old and
+    reference log-probs agree with the rollout's. Computed as the chosen logit minus a logsumexp, a few
+    hundred tokens at a time, so the float32 copy of the logits is never whole. (With gradients on, autograd
+    keeps each chunk for the backward pass anyway; the saving is for the no-grad reference/old passes.)
+    `tokens` must be valid ids everywhere, padding included (pad with the pad token's id, not -100).
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if logits.ndim != 3 or list(tokens.shape) != list(logits.shape[:2]):
+        raise ValueError(
+            f"logits (n, T, vocab) {list(logits.shape)} do not match tokens (n, T) {list(tokens.shape)}"
+        )
+    n, t, vocab = logits.shape
+    if n * t == 0:
+        return paddle.zeros([n, t], dtype="float32")
+    flat = logits.reshape([n * t, vocab])
+    ids = tokens.reshape([n * t, 1]).astype("int64")
+    step = max(1, _LOGSOFTMAX_CHUNK_ELEMENTS // vocab)
+    pieces = []
+    for start in range(0, n * t, step):
+        chunk = flat[start : start + step].astype("float32")
+        if temperature != 1.0:
+            chunk = chunk / temperature
+        chosen = paddle.take_along_axis(chunk, ids[start : start + step], axis=-1).squeeze(-1)
+        pieces.append(chosen - paddle.logsumexp(chunk, axis=-1))
+    out = pieces[0] if len(pieces) == 1 else paddle.concat(pieces)
+    return out.reshape([n, t])
+
+
+def completion_logprobs(
+    model,
+    prompt_ids: paddle.Tensor,
+    pixel_values: paddle.Tensor,
+    image_grid_thw: paddle.Tensor,
+    completion_ids: paddle.Tensor,
+    completion_mask: paddle.Tensor,
+    temperature: float = 1.0,
+) -> paddle.Tensor:
+    """Float32 (G, T) log-probs under softmax(logits / temperature) of `completion_ids` (G, T).
+
+    prompt_ids: (1, S), one unpadded prompt; pixel_values / image_grid_thw: its images; completion_mask: (G, T)
+    1 through the first eos. Tokens after the mask get log-probs too (the loss masks them out).
+    """
+    g, t = completion_ids.shape
+    s = prompt_ids.shape[1]
+    prompt_embeds = model.embed(prompt_ids, pixel_values, image_grid_thw)
+    embeds = paddle.concat(
+        [prompt_embeds.expand([g, s, prompt_embeds.shape[-1]]), model.embed(completion_ids)], axis=1
+    )
+    ids = paddle.concat([prompt_ids.expand([g, s]), completion_ids.astype(prompt_ids.dtype)], axis=1)
+    mask = paddle.concat([paddle.ones([g, s], dtype="int64"), completion_mask.astype("int64")], axis=1)
+    # Each row holds the prompt's images, so the grid list repeats once per row.
+    position_ids, _ = model.get_rope_index(ids, paddle.tile(image_grid_thw, [g, 1]), mask)
+    logits = model(
+        inputs_embeds=embeds, attention_mask=mask, position_ids=position_ids, logits_to_keep=t + 1
+    ).logits
+    return sequence_token_logprobs(logits[:, :-1], completion_ids, temperature)
+
+
+class PolicyLogprobs(nn.Layer):
+    """The policy as one layer whose forward is `completion_logprobs`.
+
+    Parallel wrappers (fleet's ShardingParallel, group_sharded_parallel) hook into their layer's forward, so
+    the whole training forward (vision tower included) runs through this one `forward`.
+    """
+
+    def __init__(self, model):
+        """Wrap `model` (its parameters keep their names under the `model.` prefix)."""
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, prompt_ids, pixel_values, image_grid_thw, completion_ids, completion_mask, temperature=1.0
+    ):
+        """(G, T) float32 log-probs; see `completion_logprobs`."""
+        return completion_logprobs(
+            self.model, prompt_ids, pixel_values, image_grid_thw, completion_ids, completion_mask, temperature
+        )
