@@ -82,27 +82,6 @@ def linear_weight_names(model: nn.Layer) -> set:
     }
 
 
-def fused_parts(model: nn.Layer) -> dict:
-    """Hub parameter name -> (fused parameter name, first column, end column) for every `FusedLinear` part.
-
-    `model.layers.0.self_attn.q_proj.weight` -> (`model.layers.0.self_attn.qkv_proj.weight`, 0, 1536), and the
-    same for biases. Checkpoints hold the parts under their hub names; only the model holds them fused.
-    """
-    out = {}
-    for name, layer in model.named_sublayers():
-        parts = getattr(layer, "fused_parts", None)
-        if not parts:
-            continue
-        prefix = name.rsplit(".", 1)[0] + "." if "." in name else ""
-        start = 0
-        for part, width in parts:
-            for kind in ("weight", "bias"):
-                if getattr(layer, kind, None) is not None:
-                    out[f"{prefix}{part}.{kind}"] = (f"{name}.{kind}", start, start + width)
-            start += width
-    return out
-
-
 @contextlib.contextmanager
 def open_weights(file: str):
     """`safe_open` a weight file; a truncated or corrupt one is a CheckpointError that names the file."""
@@ -131,8 +110,6 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
     files, weight_map = checkpoint_files(path)
     params = dict(model.named_parameters())
     transposed = linear_weight_names(model)
-    fused = fused_parts(model)
-    fused_params = {target for target, _, _ in fused.values()}
     loaded, unexpected = set(), []
     for file in files:
         with open_weights(file) as f:
@@ -140,19 +117,12 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
                 name = hub_key_to_param(key)
                 if name in ignore_keys:
                     continue
-                target, cols = name, None
-                if name in fused:
-                    target, start, end = fused[name]
-                    cols = slice(start, end)
-                if target not in params or target in fused_params and cols is None:
+                if name not in params:
                     unexpected.append(key)
                     continue
-                param = params[target]
-                full = list(param.shape)
-                if cols is not None:
-                    full[-1] = cols.stop - cols.start
+                param = params[name]
                 shape = list(f.get_slice(key).get_shape())
-                expected = full[::-1] if target in transposed else full
+                expected = list(param.shape)[::-1] if name in transposed else list(param.shape)
                 if shape != expected:
                     raise CheckpointError(
                         f"tensor {key} has shape {shape}, the model expects {expected}",
@@ -160,16 +130,12 @@ def load_checkpoint(model: nn.Layer, path: str, ignore_keys: tuple = ()) -> None
                         fix="is this checkpoint for this model's config.json?",
                     )
                 tensor = read_tensor(f, file, key)
-                if target in transposed:
+                if name in transposed:
                     tensor = tensor.T
-                if cols is None:
-                    param.set_value(tensor.astype(param.dtype))
-                else:
-                    with paddle.no_grad():
-                        param[..., cols] = tensor.astype(param.dtype)
+                param.set_value(tensor.astype(param.dtype))
                 del tensor
                 loaded.add(name)
-    missing = sorted((set(params) - fused_params | set(fused)) - loaded)
+    missing = sorted(set(params) - loaded)
     if missing:
         where = f"{INDEX_NAME} has no entry for" if weight_map is not None else f"{WEIGHTS_NAME} lacks"
         raise CheckpointError(f"{path}: {where} {len(missing)} tensors the model needs, e.g. {missing[:5]}")
@@ -203,20 +169,10 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
     limit = _parse_size(max_shard_size)
     transposed = linear_weight_names(model)
     params = dict(model.named_parameters())
-    fused = fused_parts(model)
-    fused_params = {target for target, _, _ in fused.values()}
-
-    def hub_tensor(name):
-        if name not in fused:
-            return params[name].detach(), name in transposed
-        target, start, end = fused[name]
-        return params[target].detach()[..., start:end], target in transposed
-
-    names = sorted(set(params) - fused_params | set(fused))
+    names = sorted(params)
     shards, current, size = [], [], 0
     for name in names:
-        t = hub_tensor(name)[0]
-        nbytes = t.numel().item() * _BYTES[dtype or dtype_name(t.dtype)]
+        nbytes = params[name].numel().item() * _BYTES[dtype or dtype_name(params[name].dtype)]
         if current and size + nbytes > limit:
             shards.append(current)
             current, size = [], 0
@@ -228,12 +184,10 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
         fname = WEIGHTS_NAME if len(shards) == 1 else f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
         tensors = {}
         for name in shard:
-            t, is_transposed = hub_tensor(name)
-            if is_transposed:
+            t = params[name].detach()
+            if name in transposed:
                 # .T is a strided view in Paddle 3; safetensors needs packed memory.
                 t = t.T.contiguous()
-            elif name in fused:
-                t = t.contiguous()
             if dtype is not None:
                 t = t.astype(dtype)
             tensors[name] = t

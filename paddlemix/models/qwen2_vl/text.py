@@ -1,9 +1,8 @@
 """Qwen2 text decoder with M-RoPE, shared by Qwen2-VL and Qwen2.5-VL.
 
 GQA attention with q/k/v biases (o_proj has none), RMSNorm, SwiGLU MLP. Module names follow the hub keys
-(`model.layers.N.self_attn.o_proj`, `model.norm`, ...), except that q/k/v and gate/up each run as one
-`FusedLinear` (`qkv_proj`, `gate_up_proj`) whose parts load and save under their hub keys. Positions come in as
-explicit (3, batch, seq) M-RoPE ids; see `rope_index.py` for how they are made.
+(`model.layers.N.self_attn.q_proj`, `model.norm`, ...). Positions come in as explicit (3, batch, seq) M-RoPE
+ids; see `rope_index.py` for how they are made.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from paddle.distributed.fleet.utils import recompute
 from ..activations import get_activation
 from ..attention import attention, causal_padding_mask
 from ..kv_cache import KVCache
-from ..linear import FusedLinear, Linear
+from ..linear import Linear
 from ..rms_norm import RMSNorm
 from .configuration import Qwen2VLConfig
 from .vision import apply_rotary, signed_sin
@@ -46,15 +45,14 @@ class Qwen2MLP(nn.Layer):
     def __init__(self, hidden: int, intermediate: int, act: str, bias: bool = False):
         super().__init__()
         b = None if bias else False
-        # The hub's gate_proj and up_proj, as one matmul (see FusedLinear).
-        self.gate_up_proj = FusedLinear(hidden, [("gate_proj", intermediate), ("up_proj", intermediate)], b)
+        self.gate_proj = Linear(hidden, intermediate, bias_attr=b)
+        self.up_proj = Linear(hidden, intermediate, bias_attr=b)
         self.down_proj = Linear(intermediate, hidden, bias_attr=b)
         self.act_fn = get_activation(act)
 
     def forward(self, x):
         """x: (..., hidden) -> (..., hidden)."""
-        gate, up = self.gate_up_proj(x)
-        return self.down_proj(self.act_fn(gate) * up)
+        return self.down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x))
 
 
 class Qwen2Attention(nn.Layer):
@@ -68,18 +66,17 @@ class Qwen2Attention(nn.Layer):
         self.head_dim = config.head_dim
         self.backend = config.attn_implementation
         h = config.hidden_size
-        q, kv = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
-        # The hub's q_proj, k_proj and v_proj, as one matmul (see FusedLinear).
-        self.qkv_proj = FusedLinear(h, [("q_proj", q), ("k_proj", kv), ("v_proj", kv)])
+        self.q_proj = Linear(h, self.num_heads * self.head_dim)
+        self.k_proj = Linear(h, self.num_kv_heads * self.head_dim)
+        self.v_proj = Linear(h, self.num_kv_heads * self.head_dim)
         self.o_proj = Linear(self.num_heads * self.head_dim, h, bias_attr=False)
 
     def forward(self, x, cos, sin, mask, cache: KVCache | None, padding_mask):
         """x: (b, s, hidden); cos/sin: (b, s, head_dim); mask: additive (b, 1, s, t) -> (b, s, hidden)."""
         b, s, _ = x.shape
-        q, k, v = self.qkv_proj(x)
-        q = q.reshape([b, s, self.num_heads, self.head_dim]).transpose([0, 2, 1, 3])
-        k = k.reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
-        v = v.reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
+        q = self.q_proj(x).reshape([b, s, self.num_heads, self.head_dim]).transpose([0, 2, 1, 3])
+        k = self.k_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
+        v = self.v_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
         c, sn = cos.unsqueeze(1), sin.unsqueeze(1)
         q = apply_rotary(q, c, sn)
         k = apply_rotary(k, c, sn)
