@@ -4,6 +4,7 @@ python eval/evaluate_counting.py --model_path M --anno_dir D --image_dir I [--ba
 python eval/evaluate_counting.py --rescore logs/counting_results_....json [--metric fixed|pr1]
 """
 
+from paddlemix.errors import run_main
 from paddlemix.evaluation.localization import localization_parser, run_localization_cli
 
 
@@ -13,4 +14,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -1,9 +1,10 @@
 """Evaluate a checkpoint on detection, Perception-R1's command line (`paddlemix.evaluation.localization`).
 
 python eval/evaluate_detection.py --model_path M --anno_dir coco_val2017.json --image_dir IMAGES/ [--batch_size 32] [--max_new_tokens N]
-python eval/evaluate_detection.py --rescore logs/detection_results_....json [--metric fixed|vision_r1|pr1]
+python eval/evaluate_detection.py --rescore logs/detection_results_....json [--metric fixed|vision_r1|pr1|ovdeval]
 """
 
+from paddlemix.errors import run_main
 from paddlemix.evaluation.localization import localization_parser, run_localization_cli
 
 
@@ -13,4 +14,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

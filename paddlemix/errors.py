@@ -12,6 +12,7 @@ command line, or `PADDLEMIX_DEBUG=1`, shows the traceback of user errors too.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -38,6 +39,24 @@ class DataError(UserError, ValueError):
 
 class MissingFileError(UserError, FileNotFoundError):
     """A file or directory the user named (in a flag, a config or a data yaml) that is not there."""
+
+
+CHECKPOINT_FIX = "the checkpoint folder is damaged; download or copy it again"
+
+
+def read_json(path: str, fix: str | None = CHECKPOINT_FIX):
+    """The JSON content of `path`; a file that is not valid JSON is a DataError naming `path:line:column`."""
+    with open(path, encoding="utf-8") as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise DataError(
+                f"not valid JSON ({e.msg.removesuffix(' at')}; truncated?)",
+                where=f"{path}:{e.lineno}:{e.colno}",
+                fix=fix,
+            ) from None
+        except UnicodeDecodeError:
+            raise DataError("not a UTF-8 text file", where=path, fix=fix) from None
 
 
 @contextlib.contextmanager

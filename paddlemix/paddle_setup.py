@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from collections.abc import Mapping
 
 MIN_PADDLE = (3, 0)
@@ -86,6 +87,9 @@ class PaddleUnavailable(ImportError):
 
 def import_paddle():
     """`import paddle`, or PaddleUnavailable if it is missing, does not import, or is older than 3.0."""
+    # Paddle warns on import that ccache is missing, which only matters when compiling C++ extensions; every
+    # command of ours would print it first, above the line the user needs.
+    warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
     try:
         import paddle
     except ImportError as e:

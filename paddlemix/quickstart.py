@@ -373,4 +373,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    from paddlemix.errors import run_main
+
+    run_main(main)

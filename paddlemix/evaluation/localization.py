@@ -31,6 +31,7 @@ import os
 
 from paddlemix.datasets import load_eval_jsonl
 from paddlemix.datasets.localization import load_coco_detection, load_grounding_eval
+from paddlemix.errors import UserError, missing_files_are_user_errors
 from paddlemix.evaluation.config import DTYPES, EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
@@ -43,7 +44,7 @@ from paddlemix.metrics.detection import grounding_summary
 from paddlemix.models.runtime import ATTN_NAMES
 from paddlemix.tasks import prompt_text, sample_messages
 from paddlemix.tasks.grounding import result_scores
-from paddlemix.tasks.localization_scoring import detection_stats
+from paddlemix.tasks.localization_scoring import DETECTION_METRICS, detection_stats
 
 # PR1 evaluate_grounding.py ALL_DATASETS, in its order; other *.json splits follow, sorted.
 PR1_GROUNDING_SPLITS = (
@@ -59,7 +60,7 @@ PR1_GROUNDING_SPLITS = (
 )
 PR1_COUNTING_SPLITS = ("pixmo_count_val540", "pixmo_count_test540")
 COMMANDS = {  # command -> (task, results prefix, PR1's max_new_tokens, --metric choices)
-    "detection": ("detection", "detection", 4096, ("fixed", "vision_r1", "pr1")),
+    "detection": ("detection", "detection", 4096, DETECTION_METRICS),
     "grounding": ("grounding", "grounding", 512, ("fixed", "pr1")),
     "counting": ("counting_boxes", "counting", 512, ("fixed", "pr1")),
 }
@@ -153,8 +154,9 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
             coord_frame=args.coord_frame,
         )
     except (ValueError, FileNotFoundError) as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
-    return run_localization(args.command, cfg, splits, getattr(args, "mode", "all"))
+        raise UserError(str(e)) from e
+    with missing_files_are_user_errors():
+        return run_localization(args.command, cfg, splits, getattr(args, "mode", "all"))
 
 
 def list_splits(command: str, anno_dir: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 
 from paddlemix.evaluation.config import EvalConfig
+from paddlemix.models.hub import is_hub_id
 
 logger = logging.getLogger("paddlemix.evaluation")
 
@@ -97,7 +98,10 @@ def run_header(cfg: EvalConfig, model, processor, ds_path: str, **extra) -> dict
     """What a dataset's results depend on; a partial file written under another header is not resumed."""
     image_processor = processor.image_processor
     header = {
-        "model_path": os.path.abspath(cfg.model_path),
+        # A hub ID stays the ID: made absolute it would name a folder that does not exist.
+        "model_path": cfg.model_path
+        if is_hub_id(cfg.model_path) and not os.path.exists(cfg.model_path)
+        else os.path.abspath(cfg.model_path),
         "model_type": model.config.model_type,
         "dtype": str(next(iter(model.parameters())).dtype).replace("paddle.", ""),
         "data_file": os.path.abspath(ds_path),

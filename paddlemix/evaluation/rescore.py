@@ -41,7 +41,7 @@ import os
 from paddlemix.errors import DataError, MissingFileError, run_main
 from paddlemix.tasks import get_task, list_tasks, mean_percent, resolve_results_task
 
-METRICS = ("fixed", "r1v", "seed", "vision_r1", "pr1")  # a task scores the ones it knows
+METRICS = ("fixed", "r1v", "seed", "vision_r1", "pr1", "ovdeval")  # a task scores the ones it knows
 
 
 def infer_task(results: list[dict]) -> str:

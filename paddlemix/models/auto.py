@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
+
+from paddlemix.errors import read_json
 
 from .hub import resolve_model_path
 from .qwen2_5_vl import Qwen2_5_VLForConditionalGeneration
@@ -20,8 +21,7 @@ def model_class_for(path: str):
     cfg_path = os.path.join(resolve_model_path(path), "config.json")
     if not os.path.isfile(cfg_path):
         raise FileNotFoundError(f"no config.json in {path}")
-    with open(cfg_path) as f:
-        model_type = json.load(f).get("model_type")
+    model_type = read_json(cfg_path).get("model_type")
     if model_type not in MODEL_CLASSES:
         raise ValueError(f"{cfg_path}: unknown model_type {model_type!r}; known: {sorted(MODEL_CLASSES)}")
     return MODEL_CLASSES[model_type]

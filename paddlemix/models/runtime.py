@@ -6,11 +6,12 @@ ids than eval). They live here, in the lowest layer that needs them, and everyth
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
 import paddle
+
+from paddlemix.errors import read_json
 
 from .hub import resolve_model_path
 
@@ -52,8 +53,7 @@ def stop_token_ids(model, processor, model_path: str | None = None) -> list[int]
     sources = [model.config.eos_token_id, processor.tokenizer.eos_token_id]
     gen_path = os.path.join(resolve_model_path(model_path), "generation_config.json") if model_path else None
     if gen_path and os.path.isfile(gen_path):
-        with open(gen_path, encoding="utf-8") as f:
-            sources.append(json.load(f).get("eos_token_id"))
+        sources.append(read_json(gen_path).get("eos_token_id"))
     ids: list[int] = []
     for value in sources:
         for i in value if isinstance(value, (list, tuple)) else [value]:

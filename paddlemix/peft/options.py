@@ -65,3 +65,11 @@ class LoraOptions:
             freeze_vision_tower=not self.lora_train_vision_tower,
             freeze_merger=not self.lora_train_merger,
         )
+
+    def check_model_options(self, freeze_vision: bool) -> None:
+        """A ConfigError when the model section's `freeze_vision` would be ignored under LoRA."""
+        if self.enabled and freeze_vision:
+            raise ConfigError(
+                "--freeze_vision has no effect with --lora_rank > 0 (LoRA freezes the vision tower unless "
+                "--lora_train_vision_tower / --lora_train_merger)"
+            )

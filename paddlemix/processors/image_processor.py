@@ -6,7 +6,6 @@ PIL bicubic resize on uint8, rescale in float64 then cast to float32, normalize 
 Qwen2.5-VL uses the same image processor.
 """
 
-import json
 import math
 import os
 from dataclasses import dataclass, fields
@@ -14,6 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from PIL import Image, ImageOps
 
+from paddlemix.errors import read_json
 from paddlemix.models.hub import resolve_model_path
 
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -157,8 +157,7 @@ class Qwen2VLImageProcessor:
     def from_pretrained(cls, path: str, **overrides) -> "Qwen2VLImageProcessor":
         """Read `preprocessor_config.json` from the directory (or hub ID) `path`; keyword arguments override it."""
         config_file = os.path.join(resolve_model_path(path), PREPROCESSOR_CONFIG_NAME)
-        with open(config_file, encoding="utf-8") as f:
-            config = json.load(f)
+        config = read_json(config_file)
         # Newer hub files carry the pixel budget as size={"shortest_edge", "longest_edge"}; min/max_pixels win.
         size = config.get("size") or {}
         values = {"min_pixels": size.get("shortest_edge"), "max_pixels": size.get("longest_edge")}

@@ -7,12 +7,12 @@ those of transformers' `Qwen2Tokenizer` (checked in tests/processors/test_tokeni
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 
 from tokenizers import Tokenizer
 
+from paddlemix.errors import CHECKPOINT_FIX, DataError, MissingFileError, read_json
 from paddlemix.models.hub import resolve_model_path
 from paddlemix.processors.chat_template import (
     TOKENIZER_TEMPLATE_FILES,
@@ -71,12 +71,19 @@ class Qwen2Tokenizer:
         batched generation needs every prompt to end right before its first generated token.
         """
         path = resolve_model_path(path)
-        tokenizer = Tokenizer.from_file(os.path.join(path, TOKENIZER_FILE))
+        tokenizer_file = os.path.join(path, TOKENIZER_FILE)
+        try:
+            tokenizer = Tokenizer.from_file(tokenizer_file)
+        except Exception as e:  # the tokenizers library raises a bare Exception for a malformed file
+            if not os.path.isfile(tokenizer_file):
+                raise MissingFileError("no such file", where=tokenizer_file, fix=CHECKPOINT_FIX) from None
+            raise DataError(
+                f"not a readable tokenizer file ({e})", where=tokenizer_file, fix=CHECKPOINT_FIX
+            ) from None
         config_file = os.path.join(path, TOKENIZER_CONFIG_FILE)
         config = {}
         if os.path.isfile(config_file):
-            with open(config_file, encoding="utf-8") as f:
-                config = json.load(f)
+            config = read_json(config_file)
         return cls(
             tokenizer,
             eos_token=_token_content(config.get("eos_token")) or "<|im_end|>",

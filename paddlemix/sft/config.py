@@ -58,11 +58,7 @@ class SFTConfig:
 
     def __post_init__(self):
         """Combinations across sections."""
-        check(
-            not (self.lora.enabled and self.model.freeze_vision),
-            "--freeze_vision has no effect with --lora_rank > 0 (LoRA freezes the vision tower unless "
-            "--lora_train_vision_tower / --lora_train_merger)",
-        )
+        self.lora.check_model_options(self.model.freeze_vision)
         check(
             self.data.max_prompt_length <= self.sft.max_seq_length,
             "--max_prompt_length is larger than --max_seq_length",

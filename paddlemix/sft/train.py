@@ -10,39 +10,17 @@ Flags are the fields of `paddlemix/sft/config.py`, `paddlemix/peft/options.py` a
 
 from __future__ import annotations
 
-import sys
-
-import yaml
-
-from paddlemix.config import ConfigError, config_to_dict, help_text
-from paddlemix.distributed import init_distributed, setup_logging
-from paddlemix.sft.config import SFTConfig, load_sft_config
+from paddlemix.sft.config import SFTConfig
 from paddlemix.sft.trainer import SFTTrainer
+from paddlemix.training.entry import run_training, train_main
 
 PROG = "python -m paddlemix.sft.train"
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the config, set up the process group and train."""
-    argv = sys.argv[1:] if argv is None else argv
-    if "-h" in argv or "--help" in argv:
-        print(help_text(SFTConfig, PROG))
-        return
-    print_config = "--print_config" in argv
-    argv = [a for a in argv if a != "--print_config"]
-    try:
-        cfg = load_sft_config(argv)
-    except ConfigError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
-    if print_config:
-        print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False), end="")
-        return
-    setup_logging()
-    d = cfg.distributed
-    env = init_distributed(d.sharding, d.sharding_parallel_degree, d.hybrid_parallel_topo_order)
-    SFTTrainer(cfg, env).train()
+    train_main(SFTConfig, SFTTrainer, PROG, argv)
 
 
 if __name__ == "__main__":
-    main()
+    run_training(SFTConfig, SFTTrainer, PROG)

@@ -17,7 +17,6 @@ final model is exported merged, in the plain hub layout.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import time
@@ -27,29 +26,19 @@ import numpy as np
 import paddle
 import paddle.nn as nn
 
-from paddlemix.config import config_to_dict
 from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
-from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.models.runtime import resolve_attn
-from paddlemix.peft import apply_lora, merged_and_unloaded
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
 from paddlemix.sft.targets import render_target
-from paddlemix.training import checkpointing
 from paddlemix.training.data import (
-    PromptEncoder,
-    PromptLoader,
-    PromptSchedule,
     load_train_dataset,
-    local_slots,
     total_batches,
 )
 from paddlemix.training.logprobs import sequence_token_logprobs
-from paddlemix.training.metrics_logging import metrics_logger
-from paddlemix.training.optimizer import build_optimizer
-from paddlemix.training.output_dir import prepare_output_dir, save_final_model
+from paddlemix.training.loop import TrainingLoop, load_policy
 from paddlemix.training.precision import resolve_precision
-from paddlemix.training.update import NonFiniteGuard, apply_gradients, backward_nothing, grads_finite
+from paddlemix.training.update import apply_gradients, backward_nothing, grads_finite
 
 logger = logging.getLogger(__name__)
 
@@ -106,34 +95,26 @@ class SequenceLogprobs(nn.Layer):
         return sequence_logprobs(self.model, input_ids, pixel_values, image_grid_thw)
 
 
-class SFTTrainer:
+class SFTTrainer(TrainingLoop):
     """Builds everything a run needs from an `SFTConfig` and trains: `SFTTrainer(cfg, env).train()`."""
+
+    BAR, SHOWN = BAR, SHOWN
 
     def __init__(self, cfg: SFTConfig, env: DistEnv | None = None):
         """Load model (with LoRA if asked), processor and data; set up optimizer, schedule and resume."""
         self.cfg, self.env = cfg, env or DistEnv()
         m, d, t = cfg.model, cfg.data, cfg.trainer
         seed_everything(t.seed)
+        # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
+        self.dataset = load_train_dataset(d, t.seed)
         self.precision = resolve_precision(m)
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
-        self.model = AutoModelForConditionalGeneration.from_pretrained(
-            m.model_name_or_path,
-            dtype=self.precision.weights_dtype,
-            recompute=m.recompute,
-            attn_implementation=attn,
-        )
-        if cfg.lora.enabled:
-            apply_lora(self.model, cfg.lora.lora_config())
-        elif m.freeze_vision:
-            for p in self.model.visual.parameters():
-                p.stop_gradient = True
-        self.model.train()
+        self.model = load_policy(m, cfg.lora, self.precision.weights_dtype, attn)
         self.processor = Qwen2VLProcessor.from_pretrained(
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
         self.end_ids = [self.processor.tokenizer.convert_tokens_to_ids("<|im_end|>")]
 
-        self.dataset = load_train_dataset(d, t.seed)
         world = self.env.world_size
         self.samples_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
         if t.max_steps > 0:
@@ -141,36 +122,8 @@ class SFTTrainer:
         else:
             self.total_steps = total_batches(len(self.dataset), self.samples_per_batch, t.num_train_epochs)
 
-        self.trainable = [p for p in self.model.parameters() if not p.stop_gradient]
-        optimizer, self.scheduler = build_optimizer(
-            self.model, self.trainable, t, self.total_steps, self.precision.multi_precision
-        )
-        self.model, optimizer = self.precision.decorate(self.model, optimizer)
-        self._wrapped, self.optimizer = self.env.wrap(SequenceLogprobs(self.model), optimizer)
-        self.scaler = self.precision.grad_scaler()
-
-        self.global_step, position = 0, 0
-        resume = prepare_output_dir(t, self.env.rank)
-        if resume is not None:
-            state = checkpointing.load_training_state(
-                resume, self.model, self.optimizer, self.env.rank, self.env.optimizer_state_is_sharded
-            )
-            self.global_step, position = state["global_step"], state["samples_consumed"]
-            logger.info(
-                "resumed from %s at step %d (sample %d of the stream)", resume, self.global_step, position
-            )
-        self.schedule = PromptSchedule(
-            len(self.dataset), self.samples_per_batch, t.seed, position, self.global_step
-        )
-        self.encoder = PromptEncoder(self.processor, d.max_prompt_length, self.dataset.skipped)
-        slots = local_slots(
-            t.per_device_train_batch_size, world, self.env.rank, t.gradient_accumulation_steps
-        )
-        self.loader = PromptLoader(self.dataset, self.schedule, self.encoder, slots, d.dataloader_num_workers)
-        self.nonfinite = NonFiniteGuard(t.max_consecutive_nonfinite)
-        self.metrics = metrics_logger(
-            t, self.total_steps, self.global_step, self.env.rank, bar=BAR, shown=SHOWN
-        )
+        self.setup_optimization(SequenceLogprobs)
+        self.resume_and_stream("samples_consumed", self.samples_per_batch)
 
     def sequences(self, index: int) -> tuple[list[dict], Counter]:
         """This rank's training sequences of batch `index` (ids, loss mask, images as tensors) and the drops."""
@@ -229,55 +182,3 @@ class SFTTrainer:
         metrics.update({f"drops/{r}": totals[1 + i] for i, r in enumerate(DROP_REASONS)})
         metrics["skipped_nonfinite"] = float(bad)
         return metrics
-
-    def save(self) -> str:
-        """Write checkpoint-{global_step} (every rank calls this)."""
-        t = self.cfg.trainer
-        state = {
-            "global_step": self.global_step,
-            "samples_consumed": self.schedule.position(self.global_step),
-            "epoch": self.schedule.epoch(self.global_step),
-            "world_size": self.env.world_size,
-            "source_model": self.cfg.model.model_name_or_path,
-            "config": config_to_dict(self.cfg),
-        }
-        self.env.gather_parameters(self._wrapped)
-        return checkpointing.save_checkpoint(
-            t.output_dir,
-            self.global_step,
-            self.model,
-            self.optimizer,
-            state,
-            self.cfg.model.model_name_or_path,
-            self.env.rank,
-            self.env.optimizer_state_is_sharded,
-            t.save_total_limit,
-            trainable_only=self.cfg.lora.enabled,
-        )
-
-    def train(self, stop_after: int | None = None) -> list[dict]:
-        """Run to `total_steps` (or to `stop_after` steps, for tests); returns the metrics history."""
-        t = self.cfg.trainer
-        end = self.total_steps if stop_after is None else min(self.total_steps, stop_after)
-        try:
-            while self.global_step < end:
-                metrics = self.train_step()
-                self.metrics.log_step(self.global_step, metrics)
-                if (
-                    t.save_strategy == "steps"
-                    and self.global_step % t.save_steps == 0
-                    and self.nonfinite.streak == 0
-                ):
-                    self.save()
-            if self.global_step >= self.total_steps:
-                self.env.gather_parameters(self._wrapped)
-                if self.env.rank == 0:
-                    merged = (
-                        merged_and_unloaded(self.model) if self.cfg.lora.enabled else contextlib.nullcontext()
-                    )
-                    with merged:
-                        save_final_model(self.model, t.output_dir, self.cfg.model.model_name_or_path)
-        finally:
-            self.metrics.close()
-            self.loader.close()
-        return self.metrics.history

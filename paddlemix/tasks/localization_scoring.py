@@ -26,9 +26,10 @@ from paddlemix.metrics.detection import (
     to_original_detections,
     xyxy_to_xywh,
 )
+from paddlemix.metrics.detection.ovdeval import nms_ap
 from paddlemix.metrics.detection.vision_r1 import solution_boxes
 
-DETECTION_METRICS = ("fixed", "vision_r1", "pr1")
+DETECTION_METRICS = ("fixed", "vision_r1", "pr1", "ovdeval")
 
 
 def coco_from_results(results: list[dict]) -> tuple[dict, dict[str, int]]:
@@ -105,7 +106,8 @@ def detection_stats(results: list[dict], metric: str = "fixed") -> dict[str, flo
     if metric == "pr1":
         img_ids = img_ids[:-1]
         detections = [d for d in detections if d["image_id"] in set(img_ids)]
-    stats = coco_bbox_ap(gt, detections, img_ids)
+    # OVDEval's NMS-AP (VLM-R1's OVD numbers): our parsing, then its ground-truth NMS before the COCO AP.
+    stats = nms_ap(gt, detections, img_ids) if metric == "ovdeval" else coco_bbox_ap(gt, detections, img_ids)
     return {**stats, "repaired": repaired}
 
 

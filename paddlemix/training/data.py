@@ -38,6 +38,13 @@ logger = logging.getLogger(__name__)
 
 # Individual drop warnings before only the count grows.
 _MAX_NAMED_DROPS = 20
+# A run whose first this-many samples (or the whole set, if smaller) were all dropped stops: training would
+# go on for its whole schedule doing nothing.
+_ALL_DROPPED_LIMIT = 32
+_DROP_FIXES = {
+    "too_long": "raise --max_prompt_length or lower --max_pixels",
+    "bad_image": "check --image_root and the image files",
+}
 
 
 def load_train_dataset(cfg: DataConfig, seed: int) -> SampleDataset:
@@ -157,11 +164,13 @@ class PromptEncoder:
         self.processor, self.max_prompt_length = processor, max_prompt_length
         self.skipped = skipped if skipped is not None else SkippedImages()
         self.drops: Counter = Counter()  # reason -> count
+        self.drop_sources: Counter = Counter()  # file the dropped sample came from -> count
 
     def record_drop(self, drop: Drop) -> None:
         """Count a dropped sample and warn about it (the first few by name)."""
         reason, sample, detail = drop.reason, drop.sample, drop.detail
         self.drops[reason] += 1
+        self.drop_sources[str(sample.get("source"))] += 1
         total = sum(self.drops.values())
         if total <= _MAX_NAMED_DROPS:
             logger.warning("dropping sample %s: %s", sample.get("source") or sample.get("image"), detail)
@@ -204,6 +213,7 @@ class PromptLoader:
         self.dataset, self.schedule, self.encoder, self.slots = dataset, schedule, encoder, slots
         self._pool = ThreadPoolExecutor(workers) if workers > 0 else None
         self._pending: dict[int, list[list[tuple[int, Future | Prompt | None]]]] = {}
+        self.accepted = 0  # samples encoded into prompts so far
 
     def _start(self, batch: int):
         indices = self.schedule.batch_indices(batch)
@@ -231,9 +241,24 @@ class PromptLoader:
                     self.encoder.record_drop(result)
                     drops[result.reason] += 1
                     result = None
+                else:
+                    self.accepted += 1
                 encoded.append((slot, result))
             rows.append(encoded)
+        self._stop_if_nothing_is_usable()
         return PromptBatch(rows, drops)
+
+    def _stop_if_nothing_is_usable(self) -> None:
+        dropped = self.encoder.drops
+        if self.accepted or sum(dropped.values()) < min(len(self.dataset), _ALL_DROPPED_LIMIT):
+            return
+        counts = ", ".join(f"{reason}: {n}" for reason, n in dropped.most_common())
+        fixes = "; ".join(_DROP_FIXES.get(reason, reason) for reason in dropped)
+        raise DataError(
+            f"every sample so far was dropped ({counts}); there is nothing to train on",
+            where=", ".join(self.encoder.drop_sources),
+            fix=fixes,
+        )
 
     def close(self) -> None:
         """Stop the worker threads."""

@@ -48,7 +48,20 @@ def prepare_output_dir(cfg: TrainerConfig, rank: int) -> str | None:
 
 
 def save_final_model(model, output_dir: str, source_dir: str) -> None:
-    """The trained model in the hub layout, with the processor files of `source_dir`, in output_dir (as the seed does)."""
-    model.save_pretrained(output_dir)
-    checkpointing.copy_processor_files(source_dir, output_dir)
+    """The trained model in the hub layout, with the processor files of `source_dir`, in output_dir (as the seed does).
+
+    Written to a hidden folder first and moved in file by file, weights last: a run killed while saving leaves
+    no `model.safetensors` that looks complete.
+    """
+    staging = os.path.join(output_dir, ".tmp-final-model")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    checkpointing.copy_processor_files(source_dir, staging)
+    names = sorted(
+        os.listdir(staging),
+        key=lambda n: (n.startswith("model") and n.endswith((".safetensors", ".json")), n),
+    )
+    for name in names:
+        os.replace(os.path.join(staging, name), os.path.join(output_dir, name))
+    os.rmdir(staging)
     logger.info("saved the final policy to %s", output_dir)

@@ -28,6 +28,11 @@ TRAIN = [PY, "-m", "paddlemix.rl.grpo.train"]
 R1V = [PY, os.path.join(REPO, "eval", "test_r1-v.py")]
 REC = [PY, os.path.join(REPO, "eval", "test_rec.py")]
 RESCORE = [PY, "-m", "paddlemix.evaluation.rescore"]
+SFT = [PY, "-m", "paddlemix.sft.train"]
+DETECTION, GROUNDING, COUNTING, OCR = (
+    [PY, os.path.join(REPO, "eval", f"evaluate_{name}.py")]
+    for name in ("detection", "grounding", "counting", "ocr")
+)
 SYNTHETIC = [PY, "-m", "paddlemix.datasets.synthetic"]
 CHECK_LAYOUT = [PY, "-m", "paddlemix.datasets.check_layout"]
 DOCS = [PY, "-m", "paddlemix.config.docs"]
@@ -118,6 +123,16 @@ def _rows(root: str) -> list[Row]:
     config["intermediate_size"] = config["intermediate_size"] * 2
     _write(os.path.join(mismatched, "config.json"), json.dumps(config))
 
+    # Checkpoint folders whose config.json, or tokenizer.json, was cut short.
+    bad_config_model, bad_tokenizer_model = (
+        os.path.join(root, "bad_config_model"),
+        os.path.join(root, "bad_tok_model"),
+    )
+    for folder, name in ((bad_config_model, "config.json"), (bad_tokenizer_model, "tokenizer.json")):
+        shutil.copytree(model, folder)
+        text = open(os.path.join(folder, name), encoding="utf-8").read()
+        _write(os.path.join(folder, name), text[: len(text) // 2])
+
     eval_jsonl = os.path.join(counting, "superclevr_test200_counting_problems.jsonl")
     lines = open(eval_jsonl, encoding="utf-8").read().splitlines()
     evals = os.path.join(root, "evals")
@@ -130,6 +145,12 @@ def _rows(root: str) -> list[Row]:
     r1v_args += ["--output_dir", eval_out, "--batch_size", "2"]
     rec_args = ["--model_name", "tiny", "--model_path", model, "--data_root", evals, "--image_root", rec_root]
     rec_args += ["--output_dir", eval_out]
+    loc_args = ["--model_path", model, "--image_dir", counting, "--output_dir", eval_out]
+    empty = os.path.join(root, "empty_folder")
+    os.makedirs(empty)
+    bad_counting = _write(
+        os.path.join(root, "pixmo", "pixmo_count_val.jsonl"), lines[0] + "\n" + lines[1][:9] + "\n"
+    )
 
     result = {"question": "q", "ground_truth": 3, "model_output": "<answer>3</answer>"}
     results = json.dumps({"accuracy": 100.0, "results": [result] * 3}, indent=2)
@@ -252,6 +273,35 @@ def _rows(root: str) -> list[Row]:
             ["Error"],
             status=1,
             debug=True,
+        ),
+        # --- eval/evaluate_{detection,grounding,counting,ocr}.py (the new tasks' evals) ---
+        Row(
+            "detection/missing-coco-file",
+            [*DETECTION, *loc_args, "--anno_dir", os.path.join(root, "nope_instances.json")],
+            ["nope_instances.json", "no such COCO instances file"],
+        ),
+        Row(
+            "grounding/no-split-files",
+            [*GROUNDING, *loc_args, "--anno_dir", empty],
+            [empty, "no *.json split"],
+        ),
+        Row(
+            "counting/jsonl-bad-line",
+            [*COUNTING, *loc_args, "--anno_dir", os.path.dirname(bad_counting)],
+            [f"{bad_counting}:2", "not JSON"],
+        ),
+        Row("ocr/missing-split", [*OCR, *loc_args, "--anno_dir", empty], ["en_page_ocr", empty]),
+        # --- python -m paddlemix.sft.train ---
+        Row("sft/no-config", [*SFT, "--config", "nope.yaml"], ["nope.yaml", "no such file"]),
+        Row(
+            "r1v/truncated-config-json",
+            [*R1V, *r1v_args, "--data_root", counting, "--model_path", bad_config_model],
+            [os.path.join(bad_config_model, "config.json"), "not valid JSON"],
+        ),
+        Row(
+            "r1v/truncated-tokenizer-json",
+            [*R1V, *r1v_args, "--data_root", counting, "--model_path", bad_tokenizer_model],
+            [os.path.join(bad_tokenizer_model, "tokenizer.json"), "not a readable tokenizer file"],
         ),
         # --- eval/test_rec.py ---
         Row(

@@ -111,6 +111,8 @@ def test_detection_scores_the_truth_100_and_rescores_the_same(data, tmp_path, mo
     path = str(tmp_path / "detection_results_instances_val2017_qwen2_5_vl_tied_r1_0.json")
     assert rescore(path) == data_["accuracy"]
     assert rescore(path, metric="vision_r1") == pytest.approx(data_["accuracy"], abs=1.0)
+    # OVDEval's NMS removes nothing from exact answers (one box per ground truth)
+    assert rescore(path, metric="ovdeval") == data_["accuracy"]
     # PR1 used the boxes raw (input pixels, not the image's), and dropped the last image
     assert rescore(path, metric="pr1") < data_["accuracy"]
 

@@ -103,3 +103,8 @@ def test_mkl_runs_reproducibly_unless_the_user_says_otherwise():
     code = "import os, paddlemix; print(os.environ['MKL_CBWR'])"
     assert run_python(code).stdout.strip() == "AUTO,STRICT"
     assert run_python(code, MKL_CBWR="AVX2").stdout.strip() == "AVX2"
+
+
+def test_importing_prints_nothing():
+    proc = run_python("import paddlemix")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-2000:]

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 import paddlemix.rl.grpo.trainer as trainer_module
+from paddlemix.errors import DataError
+from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.rl.grpo import loss as loss_module
 from paddlemix.rl.grpo.trainer import GRPOTrainer, NonFiniteLossError
 from paddlemix.training import checkpointing
@@ -38,9 +40,9 @@ def test_every_trainable_parameter_changes_after_one_step_and_frozen_ones_do_not
 
 def test_beta_zero_builds_no_reference(counting_dir, tmp_path, monkeypatch):
     loads = []
-    original = trainer_module.AutoModelForConditionalGeneration.from_pretrained
+    original = AutoModelForConditionalGeneration.from_pretrained
     monkeypatch.setattr(
-        trainer_module.AutoModelForConditionalGeneration,
+        AutoModelForConditionalGeneration,
         "from_pretrained",
         lambda *a, **k: loads.append(a) or original(*a, **k),
     )
@@ -196,3 +198,13 @@ def test_a_registered_aggregation_trains_without_editing_the_trainer(counting_di
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert loss["offset_test"] == pytest.approx(loss["bnpo"] + 1.0, abs=1e-6)
     assert loss["offset_double_test"] == pytest.approx(2 * loss["bnpo"] + 2.0, abs=1e-6)
+
+
+def test_a_run_whose_prompts_are_all_dropped_stops_with_the_reasons(counting_dir, tmp_path):
+    # Every prompt is longer than 8 tokens: without the stop, the run would idle through its schedule.
+    trainer = GRPOTrainer(train_config(counting_dir, str(tmp_path), max_prompt_length=8, max_steps=20))
+    with pytest.raises(
+        DataError, match=r"every sample so far was dropped \(too_long: 16\).*--max_prompt_length"
+    ):
+        trainer.train()
+    assert trainer.global_step < 20

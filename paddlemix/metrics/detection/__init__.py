@@ -9,6 +9,7 @@
 | coco.py       | pycocotools AP of one image (VLM-R1's reward) and of a dataset (the evals), silent |
 | vision_r1.py  | Vision-R1's precision, recall and dual-format test                                 |
 | ovd.py        | VLM-R1's OVD scores: one-image AP with the surplus-box penalty, weighted_sum       |
+| ovdeval.py    | OVDEval's NMS-AP: ground-truth NMS over all labels, then COCO AP                  |
 | grounding.py  | PR1's grounding metrics (IoU, ACC@t, Center_ACC) and counting by boxes             |
 """
 

@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 
 import paddle
 
+from paddlemix.errors import read_json
+
 from ..hub import resolve_model_path
 
 ATTN_BACKENDS = ("eager", "flash")
@@ -198,8 +200,7 @@ class Qwen2VLConfig:
         cfg_path = os.path.join(path, "config.json") if os.path.isdir(path) else path
         if not os.path.isfile(cfg_path):
             raise FileNotFoundError(f"no config.json at {cfg_path}")
-        with open(cfg_path) as f:
-            return cls.from_dict(json.load(f), **overrides)
+        return cls.from_dict(read_json(cfg_path), **overrides)
 
     def to_hub_dict(self) -> dict:
         """Return the flat form of the published `config.json`."""

@@ -135,11 +135,7 @@ class TrainConfig:
     def __post_init__(self):
         """Combinations across sections."""
         t, g = self.trainer, self.grpo
-        check(
-            not (self.lora.enabled and self.model.freeze_vision),
-            "--freeze_vision has no effect with --lora_rank > 0 (LoRA freezes the vision tower unless "
-            "--lora_train_vision_tower / --lora_train_merger)",
-        )
+        self.lora.check_model_options(self.model.freeze_vision)
         if t.save_strategy == "steps":
             check(
                 t.save_steps % g.num_iterations == 0,

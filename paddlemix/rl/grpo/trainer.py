@@ -26,7 +26,6 @@ rank's groups of one micro-step), averaged over micro-steps and ranks, as in trl
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import time
@@ -35,11 +34,9 @@ from collections import Counter
 import numpy as np
 import paddle
 
-from paddlemix.config import ConfigError, config_to_dict
+from paddlemix.config import ConfigError
 from paddlemix.distributed import DistEnv, all_reduce_array, derived_seed, seed_everything
-from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.models.runtime import resolve_attn, stop_token_ids
-from paddlemix.peft import apply_lora, merged_and_unloaded
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
 from paddlemix.rl.grpo.advantages import slot_advantages
@@ -56,24 +53,17 @@ from paddlemix.rl.grpo.rollout import (
     score_group,
     write_completions,
 )
-from paddlemix.training import checkpointing
 from paddlemix.training.data import (
     Drop,
-    PromptEncoder,
-    PromptLoader,
-    PromptSchedule,
     load_train_dataset,
     local_slots,
     total_batches,
 )
 from paddlemix.training.logprobs import PolicyLogprobs
-from paddlemix.training.metrics_logging import metrics_logger
-from paddlemix.training.optimizer import build_optimizer
-from paddlemix.training.output_dir import prepare_output_dir, save_final_model
+from paddlemix.training.loop import TrainingLoop, load_policy
 from paddlemix.training.precision import resolve_precision
 from paddlemix.training.reference import AdapterFreeLogprobs, build_reference
 from paddlemix.training.update import (
-    NonFiniteGuard,
     NonFiniteLossError,
     apply_gradients,
     backward_nothing,
@@ -95,8 +85,10 @@ BAR = {
 SHOWN = ("reward", "reward_std", "kl", "clip_ratio", "completion_length", "loss", "time/step")
 
 
-class GRPOTrainer:
+class GRPOTrainer(TrainingLoop):
     """Builds everything a run needs from a `TrainConfig` and trains: `GRPOTrainer(cfg, env).train()`."""
+
+    BAR, SHOWN = BAR, SHOWN
 
     def __init__(self, cfg: TrainConfig, env: DistEnv | None = None):
         """Load policy, reference, processor, data and rewards; set up optimizer, schedule and resume."""
@@ -112,18 +104,7 @@ class GRPOTrainer:
         self.precision = resolve_precision(m)
         # Flash attention only for half-precision weights (O2); O1 autocasting keeps float32 attention inputs.
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
-        self.model = AutoModelForConditionalGeneration.from_pretrained(
-            m.model_name_or_path,
-            dtype=self.precision.weights_dtype,
-            recompute=m.recompute,
-            attn_implementation=attn,
-        )
-        if cfg.lora.enabled:
-            apply_lora(self.model, cfg.lora.lora_config())
-        elif m.freeze_vision:
-            for p in self.model.visual.parameters():
-                p.stop_gradient = True
-        self.model.train()
+        self.model = load_policy(m, cfg.lora, self.precision.weights_dtype, attn)
         # With LoRA the reference is the policy with its adapters off: no second copy of the weights.
         self.ref_model, self._reference = None, None
         if g.beta > 0 and cfg.lora.enabled:
@@ -144,43 +125,14 @@ class GRPOTrainer:
             batches = total_batches(len(self.dataset), self.prompts_per_batch, t.num_train_epochs)
             self.total_steps = batches * g.num_iterations
 
-        self.trainable = [p for p in self.model.parameters() if not p.stop_gradient]
-        optimizer, self.scheduler = build_optimizer(
-            self.model, self.trainable, t, self.total_steps, self.precision.multi_precision
-        )
-        self.model, optimizer = self.precision.decorate(self.model, optimizer)
-        # The training forward goes through the parallel wrapper; generation and saving use the model itself.
-        self._wrapped, self.optimizer = self.env.wrap(PolicyLogprobs(self.model), optimizer)
-        self.scaler = self.precision.grad_scaler()
-
-        self.global_step, position = 0, 0
-        resume = prepare_output_dir(t, self.env.rank)
-        if resume is not None:
-            state = checkpointing.load_training_state(
-                resume, self.model, self.optimizer, self.env.rank, self.env.optimizer_state_is_sharded
-            )
-            self.global_step, position = state["global_step"], state["prompts_consumed"]
-            logger.info(
-                "resumed from %s at step %d (prompt %d of the stream)", resume, self.global_step, position
-            )
-        self.schedule = PromptSchedule(
-            len(self.dataset), self.prompts_per_batch, t.seed, position, self.global_step // g.num_iterations
-        )
-        self.encoder = PromptEncoder(self.processor, d.max_prompt_length, self.dataset.skipped)
+        self.setup_optimization(PolicyLogprobs)
+        self.resume_and_stream("prompts_consumed", self.prompts_per_batch, g.num_iterations)
         per_device, accumulation = t.per_device_train_batch_size, t.gradient_accumulation_steps
-        # Every rank's global slots, flattened, in rank order; this rank's per micro-step.
+        # Every rank's global slots, flattened, in rank order.
         self.slots_per_rank = [
             [s for row in local_slots(per_device, world, r, accumulation) for s in row] for r in range(world)
         ]
-        self.slots = local_slots(per_device, world, self.env.rank, accumulation)
-        self.loader = PromptLoader(
-            self.dataset, self.schedule, self.encoder, self.slots, d.dataloader_num_workers
-        )
         self.batch: RolloutBatch | None = None  # the rollout batch the next μ updates train on
-        self.nonfinite = NonFiniteGuard(t.max_consecutive_nonfinite)
-        self.metrics = metrics_logger(
-            t, self.total_steps, self.global_step, self.env.rank, bar=BAR, shown=SHOWN
-        )
 
     # ----- rollouts -----
 
@@ -390,58 +342,3 @@ class GRPOTrainer:
             metrics["tokens_per_second"] = self.batch.table.tokens / elapsed
         metrics["skipped_nonfinite"] = float(not applied)
         return metrics
-
-    # ----- loop -----
-
-    def save(self) -> str:
-        """Write checkpoint-{global_step} (every rank calls this)."""
-        t = self.cfg.trainer
-        batch = self.global_step // self.cfg.grpo.num_iterations
-        state = {
-            "global_step": self.global_step,
-            "prompts_consumed": self.schedule.position(batch),
-            "epoch": self.schedule.epoch(batch),
-            "world_size": self.env.world_size,
-            "source_model": self.cfg.model.model_name_or_path,
-            "config": config_to_dict(self.cfg),
-        }
-        self.env.gather_parameters(self._wrapped)
-        return checkpointing.save_checkpoint(
-            t.output_dir,
-            self.global_step,
-            self.model,
-            self.optimizer,
-            state,
-            self.model.name_or_path,
-            self.env.rank,
-            self.env.optimizer_state_is_sharded,
-            t.save_total_limit,
-            trainable_only=self.cfg.lora.enabled,
-        )
-
-    def train(self, stop_after: int | None = None) -> list[dict]:
-        """Run to `total_steps` (or to `stop_after` steps, for tests); returns the metrics history."""
-        t = self.cfg.trainer
-        end = self.total_steps if stop_after is None else min(self.total_steps, stop_after)
-        try:
-            while self.global_step < end:
-                metrics = self.train_step()
-                self.metrics.log_step(self.global_step, metrics)
-                if (
-                    t.save_strategy == "steps"
-                    and self.global_step % t.save_steps == 0
-                    and self.nonfinite.streak == 0
-                ):
-                    self.save()
-            if self.global_step >= self.total_steps:
-                self.env.gather_parameters(self._wrapped)
-                if self.env.rank == 0:
-                    merged = (
-                        merged_and_unloaded(self.model) if self.cfg.lora.enabled else contextlib.nullcontext()
-                    )
-                    with merged:
-                        save_final_model(self.model, t.output_dir, self.model.name_or_path)
-        finally:
-            self.metrics.close()
-            self.loader.close()
-        return self.metrics.history
