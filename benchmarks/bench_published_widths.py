@@ -39,6 +39,7 @@ THREADS_DEFAULT = 2
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS_DEFAULT))
 
 import json  # noqa: E402
+import subprocess  # noqa: E402
 
 import numpy as np  # noqa: E402
 import paddle  # noqa: E402
@@ -107,6 +108,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-ref", action="store_true", help="time ours only (for profiling levers)")
     p.add_argument("--profile", choices=("forward", "greedy", "g8"))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--load-memory", action="store_true", help="also measure peak host memory while loading")
+    p.add_argument("--measure-load", metavar="CKPT", help=argparse.SUPPRESS)  # the child of --load-memory
+    p.add_argument("--measure-side", choices=("ours", "ref"), default="ours", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -184,6 +188,55 @@ def forward_flops(cfg: dict, seq: int, patches: int) -> float:
     return float(text + logits + vision)
 
 
+def _rss_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
+def measure_load(ckpt: str, side: str) -> None:
+    """(In a fresh process) print the peak host memory added while loading `ckpt`, over its weight bytes."""
+    weights = os.path.getsize(os.path.join(ckpt, "model.safetensors"))
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM (peak RSS) to the current RSS
+    base = _rss_kb("VmRSS")
+    if side == "ours":
+        model = AutoModelForConditionalGeneration.from_pretrained(ckpt, dtype="float32")
+    else:
+        model = HF_CLASSES[json.load(open(os.path.join(ckpt, "config.json")))["model_type"]][
+            1
+        ].from_pretrained(ckpt, dtype=torch.float32)
+    peak, after = _rss_kb("VmHWM"), _rss_kb("VmRSS")
+    print(json.dumps({"weights": weights, "peak": (peak - base) * 1024, "after": (after - base) * 1024}))
+    del model
+
+
+def load_memory_rows(ckpt: str) -> list[str]:
+    """Peak host memory while loading, ours (malloc policy on and off) and transformers, each in a fresh process."""
+    rows = []
+    for label, side, env in (
+        ("ours", "ours", {}),
+        ("ours, glibc malloc defaults", "ours", {"GLIBC_TUNABLES": ""}),
+        ("transformers", "ref", {}),
+    ):
+        out = (
+            subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "--measure-load", ckpt, "--measure-side", side],
+                env={**os.environ, **env},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        m = json.loads(out)
+        rows.append(
+            f"{'load ' + label:30s} peak +{m['peak'] / 2**20:7.0f} MB = {m['peak'] / m['weights']:.2f}x the weights "
+            f"({m['weights'] / 2**20:.0f} MB); after load {m['after'] / m['weights']:.2f}x"
+        )
+    return rows
+
+
 def gemm_rate(threads: int) -> float:
     """Paddle float32 GEMM GFLOP/s on (1024 x 1536) @ (1536 x 8960), best of 5."""
     a, b = paddle.randn([1024, 1536]), paddle.randn([1536, 8960])
@@ -236,7 +289,7 @@ def run(args) -> None:
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     cfg = bench_config(args)
-    rows = args.rows.split(",")
+    rows = [r for r in args.rows.split(",") if r]
     with tempfile.TemporaryDirectory() as ckpt:
         build_checkpoint(cfg, ckpt, args.seed)
         ref_model = None
@@ -245,6 +298,7 @@ def run(args) -> None:
         our_model = AutoModelForConditionalGeneration.from_pretrained(ckpt, dtype="float32")
         ref1, ours1 = make_inputs(ckpt, args, 1, cfg["image_token_id"])
         refb, oursb = make_inputs(ckpt, args, args.batch, cfg["image_token_id"])
+        memory = load_memory_rows(ckpt) if args.load_memory else []
     T, G = args.new_tokens, args.group
     seq, patches = ref1["input_ids"].shape[1], ref1["pixel_values"].shape[0]
 
@@ -306,6 +360,8 @@ def run(args) -> None:
                 f"{rate / gemm:.0%} of Paddle's GEMM rate {gemm:.1f} GFLOP/s"
             )
         sys.stdout.flush()
+    for line in memory:
+        print(line)
     if args.profile:
         ours_in, _, kw = work[args.profile]
         profile_ours(args.profile, lambda: our_fn(ours_in, **kw))
@@ -313,7 +369,11 @@ def run(args) -> None:
 
 def main(argv=None) -> None:
     """Entry point."""
-    run(parse_args(argv))
+    args = parse_args(argv)
+    if args.measure_load:
+        measure_load(args.measure_load, args.measure_side)
+        return
+    run(args)
 
 
 if __name__ == "__main__":

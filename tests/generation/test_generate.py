@@ -106,6 +106,35 @@ def test_each_sequence_stops_at_its_eos():
     assert stop in seq[0, :3]
 
 
+def test_finished_sequences_leave_the_batch_and_the_rest_decode_unchanged():
+    model, inp = load("qwen2_5_vl_untied"), inputs("qwen2_5_vl_untied")
+    prompt_len = inp["input_ids"].shape[1]
+    free = model.generate(**inp, max_new_tokens=6, eos_token_id=-5).numpy()[:, prompt_len:]
+    # Row 0's second token as eos; row 1 (whose first tokens avoid it) keeps decoding after row 0 has left.
+    stop = int(free[0, 1])
+    assert stop not in free[1, :3]
+    widths, original = [], model.forward
+
+    def counting(*args, **kwargs):
+        widths.append(args[0].shape[0])
+        return original(*args, **kwargs)
+
+    model.forward = counting
+    try:
+        out = model.generate(
+            **inp, max_new_tokens=6, eos_token_id=[stop], pad_token_id=7, return_logprobs=True
+        )
+    finally:
+        del model.forward
+    seq = out.sequences.numpy()[:, prompt_len:]
+    first0 = int(np.nonzero(seq[0] == stop)[0][0])
+    assert (seq[0, first0 + 1 :] == 7).all() and (out.logprobs.numpy()[0, first0 + 1 :] == 0).all()
+    hits1 = np.nonzero(free[1] == stop)[0]
+    end1 = int(hits1[0]) + 1 if hits1.size else 6
+    np.testing.assert_array_equal(seq[1, :end1], free[1, :end1])
+    assert widths[0] == 2 and widths[first0 + 1] == 1  # prefill, then row 0 is gone after its eos step
+
+
 def test_sampling_is_reproducible_with_seed():
     model, inp = load("qwen2_vl_tied"), inputs("qwen2_vl_tied")
     paddle.seed(3)
