@@ -188,6 +188,15 @@ def forward_flops(cfg: dict, seq: int, patches: int) -> float:
     return float(text + logits + vision)
 
 
+def profile_ref(name: str, fn) -> None:
+    """Print torch's operator table (CPU time per op) for one run of fn after one warmup run."""
+    fn()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        fn()
+    print(f"\n== transformers, {name}: operators by total CPU time ==")
+    print(prof.key_averages().table(sort_by="cpu_time_total", row_limit=25))
+
+
 def _rss_kb(field: str) -> int:
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
@@ -363,8 +372,10 @@ def run(args) -> None:
     for line in memory:
         print(line)
     if args.profile:
-        ours_in, _, kw = work[args.profile]
+        ours_in, ref_in, kw = work[args.profile]
         profile_ours(args.profile, lambda: our_fn(ours_in, **kw))
+        if ref_model is not None:
+            profile_ref(args.profile, lambda: ref_fn(ref_in, **kw))
 
 
 def main(argv=None) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import paddle
 
 from ...generation.mixin import GenerationMixin
@@ -21,10 +20,6 @@ from .configuration import Qwen2VLConfig
 from .rope_index import get_rope_index
 from .text import Qwen2VLTextModel
 from .vision import Qwen2VLVisionTransformer
-
-# x @ E^T over the tied (vocab, hidden) embeddings with 7-15 rows (a decode step of G=8 rollouts) takes Paddle's
-# CPU MKL about as long per row as 1 row does: 115 ms for 8 rows at 2B widths, 79 ms when padded to 16 rows.
-_SLOW_TIED_ROWS = (7, 16)
 
 
 @dataclass
@@ -91,15 +86,9 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
 
     def lm_logits(self, hidden: paddle.Tensor) -> paddle.Tensor:
         """Project hidden states to the vocabulary (through the embedding matrix when tied)."""
-        if not self.config.tie_word_embeddings:
-            return self.lm_head(hidden)
-        weight = self.model.embed_tokens.weight
-        lead, rows = hidden.shape[:-1], int(np.prod(hidden.shape[:-1]))
-        if not _SLOW_TIED_ROWS[0] <= rows < _SLOW_TIED_ROWS[1]:
-            return paddle.matmul(hidden, weight, transpose_y=True)
-        flat = hidden.reshape([rows, hidden.shape[-1]])
-        flat = paddle.concat([flat, paddle.zeros([_SLOW_TIED_ROWS[1] - rows, flat.shape[1]], flat.dtype)])
-        return paddle.matmul(flat, weight, transpose_y=True)[:rows].reshape([*lead, weight.shape[0]])
+        if self.config.tie_word_embeddings:
+            return paddle.matmul(hidden, self.model.embed_tokens.weight, transpose_y=True)
+        return self.lm_head(hidden)
 
     def forward(
         self,
