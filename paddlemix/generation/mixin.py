@@ -92,24 +92,40 @@ class GenerationMixin:
             input_ids = paddle.repeat_interleave(input_ids, g, axis=0)
         n = b * g
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
-        finished = paddle.zeros([n], dtype="bool")
         suppress = (
             paddle.to_tensor(_as_list(suppress_token_ids), dtype="int64") if suppress_token_ids else None
         )
+        # Finished sequences leave the batch: `rows` maps the batch's rows to output rows, and the cache, mask
+        # and positions keep only the live ones, so later steps cost what the live sequences need.
+        rows = paddle.arange(n, dtype="int64")
+        pad_row = paddle.full([n], pad_token_id, dtype="int64")
         tokens, logprobs, alive = [], [], []
         for step in range(max_new_tokens):
             tok, lp = next_tokens(logits, do_sample, temperature, top_k, top_p, suppress)
-            tok = paddle.where(finished, paddle.full_like(tok, pad_token_id), tok.astype("int64"))
-            lp = paddle.where(finished, paddle.zeros_like(lp), lp)
-            alive.append(paddle.logical_not(finished))
-            tokens.append(tok)
-            logprobs.append(lp)
-            finished = paddle.logical_or(finished, (tok.unsqueeze(-1) == eos_t).any(axis=-1))
-            if step == max_new_tokens - 1 or bool(finished.all()):
+            tok = tok.astype("int64")
+            if rows.shape[0] == n:
+                tokens.append(tok)
+                logprobs.append(lp)
+                alive.append(paddle.ones([n], dtype="int64"))
+            else:
+                tokens.append(paddle.scatter(pad_row, rows, tok))
+                logprobs.append(paddle.scatter(paddle.zeros([n], dtype=lp.dtype), rows, lp))
+                alive.append(paddle.scatter(paddle.zeros([n], dtype="int64"), rows, paddle.ones_like(tok)))
+            done = (tok.unsqueeze(-1) == eos_t).any(axis=-1)
+            if step == max_new_tokens - 1:
                 break
-            attention_mask = paddle.concat([attention_mask, paddle.ones([n, 1], dtype="int64")], axis=1)
+            if bool(done.any()):
+                keep = paddle.nonzero(paddle.logical_not(done)).reshape([-1])
+                if keep.shape[0] == 0:
+                    break
+                rows, tok = rows[keep], tok[keep]
+                cache.select(keep)
+                attention_mask = paddle.index_select(attention_mask, keep, axis=0)
+                next_pos = paddle.index_select(next_pos, keep, axis=0)
+            m = rows.shape[0]
+            attention_mask = paddle.concat([attention_mask, paddle.ones([m, 1], dtype="int64")], axis=1)
             # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest.
-            pos = (next_pos + step).reshape([1, n, 1]).expand([3, n, 1])
+            pos = (next_pos + step).reshape([1, m, 1]).expand([3, m, 1])
             out = self(tok.unsqueeze(-1), attention_mask, pos, past_key_values=cache)
             logits = out.logits[:, -1]
 

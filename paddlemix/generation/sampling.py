@@ -26,6 +26,21 @@ def filter_top_p(logits: paddle.Tensor, top_p: float) -> paddle.Tensor:
     return paddle.where(logits < threshold, paddle.full_like(logits, float("-inf")), logits)
 
 
+def _sample_top_k(pick_from: paddle.Tensor, top_k: int, top_p: float | None) -> paddle.Tensor:
+    """Sample (b,) tokens from the k largest of `pick_from` (b, vocab), nucleus-filtered among those k.
+
+    The same distribution as `filter_top_p(filter_top_k(...))` then a softmax over the whole vocabulary, but
+    the softmax, sort and draw touch k columns instead of 151,936.
+    """
+    vals, idx = paddle.topk(pick_from, top_k, axis=-1)  # sorted, largest first
+    if top_p is not None and top_p < 1.0:
+        probs = F.softmax(vals, axis=-1)
+        mass_before = paddle.cumsum(probs, axis=-1) - probs
+        vals = paddle.where(mass_before < top_p, vals, paddle.full_like(vals, float("-inf")))
+    choice = paddle.multinomial(F.softmax(vals, axis=-1), num_samples=1)
+    return paddle.take_along_axis(idx, choice, axis=-1).reshape([-1])
+
+
 def next_tokens(
     logits: paddle.Tensor,
     do_sample: bool,
@@ -40,20 +55,30 @@ def next_tokens(
     truncation: the distribution that the GRPO loss recomputes from a forward pass.
     """
     logits = logits.astype("float32")
-    pick_from = logits
-    if suppress_ids is not None:
-        pick_from = paddle.put_along_axis(
-            logits, suppress_ids.unsqueeze(0).expand([logits.shape[0], -1]), float("-inf"), axis=-1
-        )
     if do_sample:
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0 when sampling, got {temperature}")
-        scaled = logits / temperature
-        filtered = filter_top_p(filter_top_k(pick_from / temperature, top_k), top_p)
-        tokens = paddle.multinomial(F.softmax(filtered, axis=-1), num_samples=1).reshape([-1])
+        scaled = logits / temperature if temperature != 1.0 else logits
     else:
         scaled = logits
+    # One full-vocabulary softmax serves both the log-prob and, unfiltered, the draw: Paddle's CPU softmax
+    # over 151,936 columns costs 6 ms for 8 rows, logsumexp 16 ms.
+    probs = F.softmax(scaled, axis=-1)
+    pick_from = scaled
+    if suppress_ids is not None:
+        pick_from = paddle.put_along_axis(
+            scaled, suppress_ids.unsqueeze(0).expand([logits.shape[0], -1]), float("-inf"), axis=-1
+        )
+    if not do_sample:
         tokens = paddle.argmax(pick_from, axis=-1)
-    # logit - logsumexp instead of log_softmax: Paddle's CPU log_softmax is ~100x slower on a 151k vocab.
-    picked = paddle.take_along_axis(scaled, tokens.unsqueeze(-1).astype("int64"), axis=-1).reshape([-1])
-    return tokens, picked - paddle.logsumexp(scaled, axis=-1)
+    elif top_k and top_k < logits.shape[-1]:
+        tokens = _sample_top_k(pick_from, top_k, top_p)
+    elif top_p is not None and top_p < 1.0:
+        tokens = paddle.multinomial(F.softmax(filter_top_p(pick_from, top_p), axis=-1), 1).reshape([-1])
+    elif suppress_ids is not None:
+        tokens = paddle.multinomial(F.softmax(pick_from, axis=-1), num_samples=1).reshape([-1])
+    else:
+        tokens = paddle.multinomial(probs, num_samples=1).reshape([-1])
+    picked = paddle.take_along_axis(probs, tokens.unsqueeze(-1).astype("int64"), axis=-1).reshape([-1])
+    # A sampled token has probability well above float32's smallest normal; the clip only keeps log finite.
+    return tokens, paddle.log(paddle.clip(picked, min=1e-38))

@@ -37,7 +37,11 @@ def _eager(q, k, v, scale, mask):
     scores = paddle.matmul(qg, k, transpose_y=True)
     if mask is not None:
         scores = scores.reshape([b, h_kv, n_rep, s, t]) + mask.astype(scores.dtype).unsqueeze(1)
-    probs = F.softmax(scores.astype("float32"), axis=-1).astype(q.dtype).reshape([b, h_kv, n_rep * s, t])
+    scores = scores.astype("float32")
+    # Without autograd the scores are dead after the softmax: overwrite them rather than allocate another
+    # (b, h, s, t) buffer, which is most of a long prompt's softmax time on CPU (vision 16 x 1564^2: 94 -> 77 ms).
+    probs = F.softmax_(scores, axis=-1) if scores.stop_gradient else F.softmax(scores, axis=-1)
+    probs = probs.astype(q.dtype).reshape([b, h_kv, n_rep * s, t])
     return paddle.matmul(probs, v).reshape([b, h, s, d]).transpose([0, 2, 1, 3])
 
 

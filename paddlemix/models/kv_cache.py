@@ -43,3 +43,8 @@ class KVCache:
             return
         self.keys = [paddle.repeat_interleave(k, repeats, axis=0) for k in self.keys]
         self.values = [paddle.repeat_interleave(v, repeats, axis=0) for v in self.values]
+
+    def select(self, rows: paddle.Tensor) -> None:
+        """Keep only the given rows (int64 indices), e.g. the sequences still decoding."""
+        self.keys = [paddle.index_select(k, rows, axis=0) for k in self.keys]
+        self.values = [paddle.index_select(v, rows, axis=0) for v in self.values]

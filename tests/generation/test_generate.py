@@ -106,6 +106,35 @@ def test_each_sequence_stops_at_its_eos():
     assert stop in seq[0, :3]
 
 
+def test_finished_sequences_leave_the_batch_and_the_rest_decode_unchanged():
+    model, inp = load("qwen2_5_vl_untied"), inputs("qwen2_5_vl_untied")
+    prompt_len = inp["input_ids"].shape[1]
+    free = model.generate(**inp, max_new_tokens=6, eos_token_id=-5).numpy()[:, prompt_len:]
+    # Row 0's second token as eos; row 1 (whose first tokens avoid it) keeps decoding after row 0 has left.
+    stop = int(free[0, 1])
+    assert stop not in free[1, :3]
+    widths, original = [], model.forward
+
+    def counting(*args, **kwargs):
+        widths.append(args[0].shape[0])
+        return original(*args, **kwargs)
+
+    model.forward = counting
+    try:
+        out = model.generate(
+            **inp, max_new_tokens=6, eos_token_id=[stop], pad_token_id=7, return_logprobs=True
+        )
+    finally:
+        del model.forward
+    seq = out.sequences.numpy()[:, prompt_len:]
+    first0 = int(np.nonzero(seq[0] == stop)[0][0])
+    assert (seq[0, first0 + 1 :] == 7).all() and (out.logprobs.numpy()[0, first0 + 1 :] == 0).all()
+    hits1 = np.nonzero(free[1] == stop)[0]
+    end1 = int(hits1[0]) + 1 if hits1.size else 6
+    np.testing.assert_array_equal(seq[1, :end1], free[1, :end1])
+    assert widths[0] == 2 and widths[first0 + 1] == 1  # prefill, then row 0 is gone after its eos step
+
+
 def test_sampling_is_reproducible_with_seed():
     model, inp = load("qwen2_vl_tied"), inputs("qwen2_vl_tied")
     paddle.seed(3)
@@ -149,3 +178,32 @@ def test_greedy_next_tokens_returns_argmax_and_its_logprob():
 def test_sampling_rejects_non_positive_temperature():
     with pytest.raises(ValueError, match="temperature"):
         next_tokens(paddle.zeros([1, 4]), do_sample=True, temperature=0.0)
+
+
+@pytest.mark.parametrize(
+    "top_k, top_p, suppress",
+    [
+        (3, None, None),  # top-k alone
+        (4, 0.7, None),  # nucleus inside the top k
+        (3, None, [1]),  # a suppressed id among the k largest: the next one takes its place
+        (None, 0.7, None),  # nucleus over the whole vocabulary
+        (None, None, [1, 4]),  # plain sampling, suppressed ids never drawn
+    ],
+)
+def test_sampling_draws_from_the_filtered_distribution(top_k, top_p, suppress):
+    # 20,000 rows of the same logits: the draw frequencies must match filter_top_p(filter_top_k(.)) exactly
+    # in distribution, whichever shortcut the sampler takes.
+    logits = paddle.to_tensor([[1.0, 2.5, 0.3, 2.0, 1.7, -0.5]])
+    masked = logits
+    if suppress:
+        masked = paddle.put_along_axis(logits, paddle.to_tensor([suppress]), float("-inf"), axis=-1)
+    want = F.softmax(filter_top_p(filter_top_k(masked, top_k), top_p), axis=-1).numpy()[0]
+    paddle.seed(0)
+    sup = paddle.to_tensor(suppress, dtype="int64") if suppress else None
+    rows = logits.expand([20000, 6])
+    tokens, lp = next_tokens(rows, True, 1.0, top_k, top_p, sup)
+    freq = np.bincount(tokens.numpy(), minlength=6) / 20000
+    np.testing.assert_allclose(freq, want, atol=0.015)
+    # The log-probs are those of the unfiltered distribution, whatever was drawn.
+    full = F.log_softmax(logits, axis=-1).numpy()[0]
+    np.testing.assert_allclose(lp.numpy(), full[tokens.numpy()], rtol=1e-5, atol=1e-6)

@@ -13,6 +13,7 @@ import paddle
 
 from ...generation.mixin import GenerationMixin
 from ..checkpoint import PretrainedModel
+from ..host_memory import keep_freed_memory
 from ..kv_cache import KVCache
 from ..linear import Linear
 from .configuration import Qwen2VLConfig
@@ -38,6 +39,7 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
 
     def __init__(self, config: Qwen2VLConfig):
         super().__init__()
+        keep_freed_memory()
         self.config = config
         self.model = Qwen2VLTextModel(config)
         self.visual = self.vision_class(config.vision_config, config.attn_implementation, config.recompute)
