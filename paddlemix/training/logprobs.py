@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import paddle
 import paddle.nn as nn
+import paddle.nn.functional as F
 
 # Rows of (n·T, vocab) logits turned to float32 at a time: 2^26 floats (256 MiB) is ~440 tokens of a
 # 151k vocabulary, instead of a float32 copy of the whole (n, T, vocab) block.
@@ -25,8 +26,8 @@ def sequence_token_logprobs(
     """log_softmax(logits / temperature) (n, T, vocab) taken at `tokens` (n, T): float32 (n, T).
 
     The same distribution whose log-probs generation returns (before top-k/top-p), so that policy, old and
-    reference log-probs agree with the rollout's. Computed as the chosen logit minus a logsumexp, a few
-    hundred tokens at a time, so the float32 copy of the logits is never whole. (With gradients on, autograd
+    reference log-probs agree with the rollout's. Computed as minus the cross-entropy, a few hundred tokens
+    at a time, so the float32 copy of the logits is never whole. (With gradients on, autograd
     keeps each chunk for the backward pass anyway; the saving is for the no-grad reference/old passes.)
     `tokens` must be valid ids everywhere, padding included (pad with the pad token's id, not -100).
     """
@@ -47,10 +48,56 @@ def sequence_token_logprobs(
         chunk = flat[start : start + step].astype("float32")
         if temperature != 1.0:
             chunk = chunk / temperature
-        chosen = paddle.take_along_axis(chunk, ids[start : start + step], axis=-1).squeeze(-1)
-        pieces.append(chosen - paddle.logsumexp(chunk, axis=-1))
+        # Paddle's fused softmax-cross-entropy kernel: 4x (151,936 columns) to 10x (448) faster on CPU than
+        # take_along_axis - logsumexp, forward and backward, and the same value to float rounding.
+        nll = F.cross_entropy(chunk, ids[start : start + step], reduction="none")
+        pieces.append(-nll.squeeze(-1))
     out = pieces[0] if len(pieces) == 1 else paddle.concat(pieces)
     return out.reshape([n, t])
+
+
+class SharedPromptCache:
+    """The prompt's keys and values, computed once (1 row) and shared by the G completion rows.
+
+    It stands in for the model's KV cache (`update(layer, k, v)`, `length`, `advance(n)`): the first forward
+    (the prompt, 1 row) stores each layer's keys/values as they are, with their autograd history; the second
+    (the G completions) gets them broadcast to its rows and followed by its own. Gradients through the
+    broadcast sum the G rows' contributions back into the one prompt pass.
+    """
+
+    def __init__(self, rows: int):
+        """`rows`: G, the completion rows that share the prompt."""
+        self.rows, self.length = rows, 0
+        self.keys: dict[int, paddle.Tensor] = {}
+        self.values: dict[int, paddle.Tensor] = {}
+
+    def update(self, layer: int, k: paddle.Tensor, v: paddle.Tensor):
+        """Store the prompt's k/v (1, kv_heads, S, d); for the completions return prompt + own k/v."""
+        if layer not in self.keys:
+            self.keys[layer], self.values[layer] = k, v
+            return k, v
+        pk, pv = self.keys[layer], self.values[layer]
+        shape = [self.rows, *pk.shape[1:]]
+        return (
+            paddle.concat([pk.expand(shape), k], axis=2),
+            paddle.concat([pv.expand(shape), v], axis=2),
+        )
+
+    def advance(self, n: int) -> None:
+        """Count the positions stored (the model calls this once per forward)."""
+        self.length += n
+
+
+def completion_positions(prompt_positions: paddle.Tensor, completion_mask: paddle.Tensor) -> paddle.Tensor:
+    """M-RoPE ids (3, G, T) of the completion tokens after a prompt whose ids are (3, 1, S).
+
+    Text continues from the prompt's largest id: token k sits at max + 1 + k on all three axes, and padding
+    (mask 0, after the first eos) at 0, exactly as `get_rope_index` numbers the whole sequence.
+    """
+    g, t = completion_mask.shape
+    start = prompt_positions.max() + 1
+    ids = (paddle.arange(t, dtype="int64") + start).unsqueeze(0) * completion_mask.astype("int64")
+    return ids.unsqueeze(0).expand([3, g, t])
 
 
 def completion_logprobs(
@@ -66,7 +113,53 @@ def completion_logprobs(
 
     prompt_ids: (1, S), one unpadded prompt; pixel_values / image_grid_thw: its images; completion_mask: (G, T)
     1 through the first eos. Tokens after the mask get log-probs too (the loss masks them out).
+
+    The decoder runs the prompt's first S - 1 tokens once (1 row) into a `SharedPromptCache`, then the G rows
+    of (last prompt token, completion tokens but the last) against it: the T positions whose logits predict
+    the completion. The lm_head and log-softmax see only those G·T positions. This is the computation of
+    `full_sequence_logprobs`, without its G copies of the prompt; with `recompute` on, that one runs instead
+    (activation recomputation wraps whole-sequence layers, without a cache).
     """
+    g, t = completion_ids.shape
+    s = prompt_ids.shape[1]
+    if s < 2 or t == 0 or (model.config.recompute and model.training):
+        return full_sequence_logprobs(
+            model, prompt_ids, pixel_values, image_grid_thw, completion_ids, completion_mask, temperature
+        )
+    prompt_embeds = model.embed(prompt_ids, pixel_values, image_grid_thw)
+    prompt_positions, _ = model.get_rope_index(prompt_ids, image_grid_thw)
+    cache = SharedPromptCache(g)
+    model.model(
+        prompt_embeds[:, :-1],
+        prompt_positions[:, :, :-1],
+        paddle.ones([1, s - 1], dtype="int64"),
+        cache,
+    )
+    embeds = prompt_embeds[:, -1:].expand([g, 1, prompt_embeds.shape[-1]])
+    positions = prompt_positions[:, :, -1:].expand([3, g, 1])
+    if t > 1:
+        embeds = paddle.concat([embeds, model.embed(completion_ids[:, :-1])], axis=1)
+        later = completion_positions(prompt_positions, completion_mask)[:, :, :-1]
+        positions = paddle.concat([positions, later], axis=2)
+    mask = paddle.concat(
+        [paddle.ones([g, s], dtype="int64"), completion_mask[:, :-1].astype("int64")], axis=1
+    )
+    logits = model(
+        inputs_embeds=embeds, attention_mask=mask, position_ids=positions, past_key_values=cache
+    ).logits
+    return sequence_token_logprobs(logits, completion_ids, temperature)
+
+
+def full_sequence_logprobs(
+    model,
+    prompt_ids: paddle.Tensor,
+    pixel_values: paddle.Tensor,
+    image_grid_thw: paddle.Tensor,
+    completion_ids: paddle.Tensor,
+    completion_mask: paddle.Tensor,
+    temperature: float = 1.0,
+) -> paddle.Tensor:
+    """`completion_logprobs` computed over G full rows (prompt broadcast + completion); see there."""
     g, t = completion_ids.shape
     s = prompt_ids.shape[1]
     prompt_embeds = model.embed(prompt_ids, pixel_values, image_grid_thw)

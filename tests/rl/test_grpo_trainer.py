@@ -164,7 +164,10 @@ def test_recompute_gives_the_same_update(counting_dir, tmp_path):
     recomputed = GRPOTrainer(train_config(counting_dir, str(tmp_path / "b"), max_steps=1, recompute=True))
     recomputed.train()
     a, b = snapshot(plain.model), snapshot(recomputed.model)
-    assert max(float(np.abs(a[k] - b[k]).max()) for k in a) <= 1e-6
+    # Without recompute the prompt runs once for the group (training/logprobs.py's shared-prompt cache); with
+    # it, over G full rows. The gradients agree to float32 rounding, which Adam's first step (lr·g/|g|)
+    # turns into weight differences of ~1e-6 where a gradient is near zero.
+    assert max(float(np.abs(a[k] - b[k]).max()) for k in a) <= 1e-5
 
 
 def test_a_registered_aggregation_trains_without_editing_the_trainer(counting_dir, tmp_path):
