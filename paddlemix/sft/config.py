@@ -34,7 +34,14 @@ class SFTOptions:
     loss_on_prompt: bool = opt(
         False, "also train on the prompt's text tokens (Vision-R1's quirk); image tokens never count"
     )
-    max_seq_length: int = opt(1024, "longest prompt + target in tokens; longer samples are dropped")
+    max_seq_length: int = opt(
+        1024, "longest prompt + target in tokens (longer samples are dropped); with packing, the pack size"
+    )
+    packing: bool = opt(
+        False,
+        "pack several samples into one row of up to max_seq_length tokens, attention and M-RoPE positions kept "
+        "per sample (Vision-R1's config: true)",
+    )
 
     def __post_init__(self):
         """Check values."""

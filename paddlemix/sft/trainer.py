@@ -10,7 +10,8 @@ One optimizer step (`train_step`):
 3. Gradients are clipped and applied (`paddlemix.training.update`); a non-finite step is skipped.
 
 Samples of equal length share a forward (no padding is ever needed), each with the M-RoPE positions
-`get_rope_index` gives its sequence.
+`get_rope_index` gives its sequence. With `--packing`, the step's sequences are instead packed into rows of
+at most `max_seq_length` tokens, each sample keeping its own attention and positions (`packing.py`).
 With LoRA (`--lora_rank`), only the adapters (and any vision part named by `--lora_train_*`) train, and the
 final model is exported merged, in the plain hub layout.
 """
@@ -30,6 +31,7 @@ from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
 from paddlemix.models.runtime import resolve_attn
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
+from paddlemix.sft.packing import pack, pack_groups
 from paddlemix.sft.targets import render_target
 from paddlemix.training.data import (
     load_train_dataset,
@@ -61,9 +63,20 @@ def build_sequence(prompt_ids: np.ndarray, target_ids: list[int], image_token_id
     return ids[None], mask[None]
 
 
-def sequence_logprobs(model, input_ids, pixel_values, image_grid_thw) -> paddle.Tensor:
-    """Float32 (b, L - 1) log-probs of tokens 1..L-1 of `input_ids` (b, L) given the tokens before them."""
-    logits = model(input_ids=input_ids, pixel_values=pixel_values, image_grid_thw=image_grid_thw).logits
+def sequence_logprobs(
+    model, input_ids, pixel_values, image_grid_thw, position_ids=None, attention_mask=None
+) -> paddle.Tensor:
+    """Float32 (b, L - 1) log-probs of tokens 1..L-1 of `input_ids` (b, L) given the tokens before them.
+
+    A packed row passes its per-sample `position_ids` (3, b, L) and block-diagonal `attention_mask`.
+    """
+    logits = model(
+        input_ids=input_ids,
+        pixel_values=pixel_values,
+        image_grid_thw=image_grid_thw,
+        position_ids=position_ids,
+        attention_mask=attention_mask,
+    ).logits
     return sequence_token_logprobs(logits[:, :-1], input_ids[:, 1:])
 
 
@@ -90,9 +103,11 @@ class SequenceLogprobs(nn.Layer):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, pixel_values, image_grid_thw):
+    def forward(self, input_ids, pixel_values, image_grid_thw, position_ids=None, attention_mask=None):
         """(b, L - 1) float32 log-probs; see `sequence_logprobs`."""
-        return sequence_logprobs(self.model, input_ids, pixel_values, image_grid_thw)
+        return sequence_logprobs(
+            self.model, input_ids, pixel_values, image_grid_thw, position_ids, attention_mask
+        )
 
 
 class SFTTrainer(TrainingLoop):
@@ -154,6 +169,17 @@ class SFTTrainer(TrainingLoop):
                 )
         return out, drops
 
+    def packed(self, seqs: list[dict]) -> list[dict]:
+        """The sequences packed into rows of at most `max_seq_length` tokens, each sample with its own M-RoPE
+        positions and attention (`packing.py`)."""
+        lengths = [int(x["input_ids"].shape[1]) for x in seqs]
+        rows = []
+        for group in pack_groups(lengths, self.cfg.sft.max_seq_length):
+            members = [seqs[i] for i in group]
+            positions = [self.model.get_rope_index(x["input_ids"], x["image_grid_thw"])[0] for x in members]
+            rows.append(pack(members, positions))
+        return rows
+
     def train_step(self) -> dict:
         """One optimizer step; returns its metrics."""
         start = time.perf_counter()
@@ -162,9 +188,15 @@ class SFTTrainer(TrainingLoop):
         totals = all_reduce_array([local_tokens, *(drops[r] for r in DROP_REASONS)])
         tokens, world = totals[0], self.env.world_size
         local_loss = 0.0
-        for x in stack_equal_lengths(seqs):
+        for x in self.packed(seqs) if self.cfg.sft.packing else stack_equal_lengths(seqs):
             with self.precision.autocast():
-                logp = self._wrapped(x["input_ids"], x["pixel_values"], x["image_grid_thw"])
+                logp = self._wrapped(
+                    x["input_ids"],
+                    x["pixel_values"],
+                    x["image_grid_thw"],
+                    x.get("position_ids"),
+                    x.get("attention_mask"),
+                )
             loss = -(logp * x["mask"]).sum() * (world / max(tokens, 1.0))
             (self.scaler.scale(loss) if self.scaler else loss).backward()
             local_loss += float(loss)

@@ -102,11 +102,26 @@ def naive_loss(trainer, index, loss_on_prompt=False):
     return total / count
 
 
+@pytest.mark.parametrize("packing", [False, True])
 @pytest.mark.parametrize("loss_on_prompt", [False, True])
-def test_step_loss_equals_the_naive_token_mean(counting_dir, tmp_path, loss_on_prompt):
-    cfg = sft_config(counting_dir, str(tmp_path), loss_on_prompt=loss_on_prompt)
+def test_step_loss_equals_the_naive_token_mean(counting_dir, tmp_path, loss_on_prompt, packing):
+    cfg = sft_config(counting_dir, str(tmp_path), loss_on_prompt=loss_on_prompt, packing=packing)
     trainer = SFTTrainer(cfg)
     want = naive_loss(trainer, 0, loss_on_prompt)
+    if packing:
+        seqs, _ = trainer.sequences(0)
+        rows = trainer.packed(seqs)
+        assert len(rows) < len(seqs)  # several samples really share a row
+        assert sum(float(r["mask"].sum()) for r in rows) == sum(float(x["mask"].sum()) for x in seqs)
+        # Each sample's M-RoPE ids are its own, starting at 0, not continued from the previous sample.
+        positions = np.concatenate([r["position_ids"].numpy() for r in rows], axis=2)
+        start = 0
+        for x in seqs:
+            n = int(x["input_ids"].shape[1])
+            own = trainer.model.get_rope_index(x["input_ids"], x["image_grid_thw"])[0].numpy()
+            assert np.array_equal(positions[:, :, start : start + n], own)
+            assert own.min() == 0
+            start += n
     got = trainer.train_step()["loss"]
     assert abs(got - want) < 1e-4 * max(1.0, abs(want))
 
