@@ -9,6 +9,7 @@ split over ranks and micro-steps does not change the gradient).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from paddlemix.config import load_config, opt, section
@@ -29,7 +30,9 @@ class SFTOptions:
     """What the model is trained to say, and on which tokens the loss is."""
 
     target_format: str = opt(
-        "solution", "solution: the sample's solution as written | answer: only what its <answer> tags hold"
+        "solution",
+        "solution: the sample's solution as written | answer: only what its <answer> tags hold | "
+        "vision_r1_json: Vision-R1's fenced JSON detection list, boxes in the resized-input frame (detection)",
     )
     loss_on_prompt: bool = opt(
         False, "also train on the prompt's text tokens (Vision-R1's quirk); image tokens never count"
@@ -66,6 +69,14 @@ class SFTConfig:
     def __post_init__(self):
         """Combinations across sections."""
         self.lora.check_model_options(self.model.freeze_vision)
+        if self.sft.target_format == "vision_r1_json" and (
+            self.data.task is not None or os.path.exists(self.data.dataset_name)
+        ):
+            check(
+                self.data.resolved_task == "detection",
+                f"--target_format vision_r1_json renders detection samples; {self.data.dataset_name} is "
+                f"{self.data.resolved_task}",
+            )
         check(
             self.data.max_prompt_length <= self.sft.max_seq_length,
             "--max_prompt_length is larger than --max_seq_length",

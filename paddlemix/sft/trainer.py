@@ -28,6 +28,7 @@ import paddle
 import paddle.nn as nn
 
 from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
+from paddlemix.metrics.boxes import input_size_from_grid
 from paddlemix.models.runtime import resolve_attn
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
@@ -129,6 +130,12 @@ class SFTTrainer(TrainingLoop):
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
         self.end_ids = [self.processor.tokenizer.convert_tokens_to_ids("<|im_end|>")]
+        if cfg.sft.target_format == "vision_r1_json" and self.model.config.model_type == "qwen2_vl":
+            logger.warning(
+                "--target_format vision_r1_json writes boxes in resized-input pixels, as Vision-R1 does for both "
+                "models; our detection rewards and eval read Qwen2-VL boxes as 0-1000 unless coord_frame says "
+                "otherwise"
+            )
 
         world = self.env.world_size
         self.samples_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
@@ -149,7 +156,10 @@ class SFTTrainer(TrainingLoop):
             for _, prompt in row:
                 if prompt is None:
                     continue
-                target = self.processor.tokenizer(render_target(prompt.sample, s.target_format))["input_ids"]
+                # The boxes of a multi-image sample are those of its last image (`Prompt.image_size`).
+                input_size = input_size_from_grid(prompt.inputs["image_grid_thw"][-1])
+                text = render_target(prompt.sample, s.target_format, input_size)
+                target = self.processor.tokenizer(text)["input_ids"]
                 ids, mask = build_sequence(
                     prompt.inputs["input_ids"],
                     target + self.end_ids,
