@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from paddlemix.config import load_config, opt, section
 from paddlemix.peft.options import LoraOptions
+from paddlemix.sft.conversations import CONVERSATION_SUFFIXES
 from paddlemix.sft.targets import TARGET_FORMATS
 from paddlemix.training.config import (
     DataConfig,
@@ -39,6 +40,11 @@ class SFTOptions:
     )
     max_seq_length: int = opt(
         1024, "longest prompt + target in tokens (longer samples are dropped); with packing, the pack size"
+    )
+    conversations: bool = opt(
+        False,
+        "dataset_name is a conversation .jsonl/.json (messages or conversations records with images, as "
+        "LLaMA-Factory and LLaVA write them): train on each record's last assistant turn",
     )
     packing: bool = opt(
         False,
@@ -69,7 +75,19 @@ class SFTConfig:
     def __post_init__(self):
         """Combinations across sections."""
         self.lora.check_model_options(self.model.freeze_vision)
-        if self.sft.target_format == "vision_r1_json" and (
+        if self.sft.conversations:
+            check(
+                self.data.dataset_name.endswith(CONVERSATION_SUFFIXES),
+                f"--conversations reads a .jsonl or .json file, got {self.data.dataset_name}",
+            )
+            check(
+                self.data.task is None, "--task has no effect with --conversations (no task template is used)"
+            )
+            check(
+                self.sft.target_format != "vision_r1_json",
+                "--target_format vision_r1_json renders detection samples, not --conversations",
+            )
+        elif self.sft.target_format == "vision_r1_json" and (
             self.data.task is not None or os.path.exists(self.data.dataset_name)
         ):
             check(

@@ -28,13 +28,16 @@ import paddle
 import paddle.nn as nn
 
 from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
+from paddlemix.errors import DataError
 from paddlemix.metrics.boxes import input_size_from_grid
 from paddlemix.models.runtime import resolve_attn
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
+from paddlemix.sft.conversations import ConversationEncoder, load_conversations
 from paddlemix.sft.packing import pack, pack_groups
 from paddlemix.sft.targets import render_target
 from paddlemix.training.data import (
+    PromptEncoder,
     load_train_dataset,
     total_batches,
 )
@@ -122,7 +125,17 @@ class SFTTrainer(TrainingLoop):
         m, d, t = cfg.model, cfg.data, cfg.trainer
         seed_everything(t.seed)
         # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
-        self.dataset = load_train_dataset(d, t.seed)
+        if cfg.sft.conversations:
+            self.dataset = load_conversations(d.dataset_name, d.image_root)
+            if len(self.dataset) == 0:
+                raise DataError(
+                    f"no usable record: {self.dataset.skipped.count} skipped for bad images "
+                    f"({self.dataset.skipped.breakdown()})",
+                    where=d.dataset_name,
+                    fix="check --image_root and the image files",
+                )
+        else:
+            self.dataset = load_train_dataset(d, t.seed)
         self.precision = resolve_precision(m)
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
         self.model = load_policy(m, cfg.lora, self.precision.weights_dtype, attn)
@@ -145,7 +158,8 @@ class SFTTrainer(TrainingLoop):
             self.total_steps = total_batches(len(self.dataset), self.samples_per_batch, t.num_train_epochs)
 
         self.setup_optimization(SequenceLogprobs)
-        self.resume_and_stream("samples_consumed", self.samples_per_batch)
+        encoder = ConversationEncoder if cfg.sft.conversations else PromptEncoder
+        self.resume_and_stream("samples_consumed", self.samples_per_batch, encoder_cls=encoder)
 
     def sequences(self, index: int) -> tuple[list[dict], Counter]:
         """This rank's training sequences of batch `index` (ids, loss mask, images as tensors) and the drops."""
