@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 
 import numpy as np
@@ -16,6 +17,8 @@ from paddlemix.sft.config import load_sft_config
 from paddlemix.sft.targets import render_target
 from paddlemix.sft.trainer import SFTTrainer, build_sequence
 from tests.helpers import requires_reference, tiny_dir
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +199,17 @@ def test_exported_model_loads_in_transformers_with_equal_logits(counting_dir, tm
 def test_config_errors(counting_dir, tmp_path, flags, message):
     with pytest.raises(ConfigError, match=message):
         sft_config(counting_dir, str(tmp_path), **flags)
+
+
+def test_packed_step_with_recompute_equals_the_naive_token_mean(counting_dir, tmp_path):
+    # The block-diagonal mask goes through recomputed (gradient-checkpointed) layers as well.
+    trainer = SFTTrainer(sft_config(counting_dir, str(tmp_path), packing=True, recompute=True))
+    want = naive_loss(trainer, 0)
+    got = trainer.train_step()["loss"]
+    assert abs(got - want) < 1e-4 * max(1.0, abs(want))
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "configs", "sft_*.yaml"))))
+def test_shipped_sft_configs_load(path):
+    cfg = load_sft_config(["--config", path])
+    assert cfg.trainer.lr_scheduler_type == "cosine" and cfg.trainer.warmup_ratio > 0
