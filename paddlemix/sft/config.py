@@ -36,7 +36,9 @@ class SFTOptions:
         "vision_r1_json: Vision-R1's fenced JSON detection list, boxes in the resized-input frame (detection)",
     )
     loss_on_prompt: bool = opt(
-        False, "also train on the prompt's text tokens (Vision-R1's quirk); image tokens never count"
+        False,
+        "also train on the prompt's text tokens (Vision-R1's quirk; its extra generation prompt after the answer "
+        "is not copied); image tokens never count",
     )
     max_seq_length: int = opt(
         1024, "longest prompt + target in tokens (longer samples are dropped); with packing, the pack size"

@@ -193,7 +193,13 @@ def load_conversations(path: str, image_root: str | None = None, check: str = "e
             raise DataError(str(e), where=where, fix=_FIX) from None
         samples.append({**sample, "source": where})
     skipped = SkippedImages()
-    return SampleDataset(filter_samples(samples, check, skipped, path), os.path.basename(path), skipped)
+    kept = filter_samples(samples, check, skipped, path)
+    if not kept:
+        detail = f"all {len(samples)} have bad images ({skipped.breakdown()})" if samples else "no records"
+        raise DataError(
+            f"no usable record: {detail}", where=path, fix="check --image_root and the image files"
+        )
+    return SampleDataset(kept, os.path.basename(path), skipped)
 
 
 class ConversationEncoder(PromptEncoder):

@@ -28,7 +28,6 @@ import paddle
 import paddle.nn as nn
 
 from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
-from paddlemix.errors import DataError
 from paddlemix.metrics.boxes import input_size_from_grid
 from paddlemix.models.runtime import resolve_attn
 from paddlemix.processors import Qwen2VLProcessor
@@ -127,13 +126,6 @@ class SFTTrainer(TrainingLoop):
         # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
         if cfg.sft.conversations:
             self.dataset = load_conversations(d.dataset_name, d.image_root)
-            if len(self.dataset) == 0:
-                raise DataError(
-                    f"no usable record: {self.dataset.skipped.count} skipped for bad images "
-                    f"({self.dataset.skipped.breakdown()})",
-                    where=d.dataset_name,
-                    fix="check --image_root and the image files",
-                )
         else:
             self.dataset = load_train_dataset(d, t.seed)
         self.precision = resolve_precision(m)

@@ -183,3 +183,8 @@ def test_conversation_config_errors(conversation_file, tmp_path, flags, message)
         sft_config(
             conversation_file, str(tmp_path / "out"), conversations=True, image_root=str(tmp_path), **flags
         )
+
+
+def test_a_file_whose_images_are_all_missing_is_one_error(conversation_file, tmp_path):
+    with pytest.raises(DataError, match="no usable record: all 3 have bad images .*missing"):
+        load_conversations(conversation_file, str(tmp_path / "elsewhere"))
