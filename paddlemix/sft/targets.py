@@ -1,7 +1,10 @@
 """The text an SFT sample is trained to produce, rendered from the sample's solution.
 
-`solution` keeps the solution as the task wrote it (counting: "<answer> 3 </answer>"; a REC box: its JSON);
-`answer` keeps only what the `<answer>` tags hold ("3"), for a model that answers directly.
+| format           | target                                                                             |
+|------------------|------------------------------------------------------------------------------------|
+| `solution`       | the solution as the task wrote it (counting: "<answer> 3 </answer>"; a box: JSON)   |
+| `answer`         | only what its `<answer>` tags hold ("3"), for a model that answers directly         |
+| `vision_r1_json` | Vision-R1's detection target (`sft_qwen.py collate_fn`), see `vision_r1_json`       |
 """
 
 from __future__ import annotations
@@ -9,15 +12,55 @@ from __future__ import annotations
 import json
 import re
 
-TARGET_FORMATS = ("solution", "answer")
+import numpy as np
+
+from paddlemix.metrics.detection.vision_r1 import solution_boxes
+
+TARGET_FORMATS = ("solution", "answer", "vision_r1_json")
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 
 
-def render_target(sample: dict, target_format: str) -> str:
-    """The target text of `sample` (its `solution` field) in `target_format`."""
+def vision_r1_json(sample: dict, input_size: tuple[int, int]) -> str:
+    """Vision-R1's SFT target of a detection sample: a ```json fenced list, one item a line.
+
+        ```json
+        [
+        \t{"bbox_2d": [x1, y1, x2, y2], "label": "cat"},
+        \t{"bbox_2d": [...], "label": "dog"}
+        ]
+        ```
+
+    Boxes go from original pixels (the sample's `solution`, `[[name, [[x1, y1, x2, y2], ...]], ...]`, and its
+    `width`/`height`) to the resized model input, (h, w) = `input_size`: int(x / width * w), truncated like
+    Vision-R1's `astype(int)`; Qwen2.5-VL answers in this frame. Vision-R1 keeps only the first box of each
+    solution entry (`item[1][0]`); every box is kept here (the same when each entry holds one box).
+    """
+    width, height = sample.get("width"), sample.get("height")
+    if width is None or height is None:
+        width, height = sample["image_size"]
+    in_h, in_w = input_size
+    pairs = solution_boxes(sample["solution"])
+    boxes = np.array([box for _, box in pairs], dtype=np.float64).reshape(-1, 4)
+    scaled = boxes / np.array([width, height, width, height]) * np.array([in_w, in_h, in_w, in_h])
+    items = [
+        f'{{"bbox_2d": [{x1}, {y1}, {x2}, {y2}], "label": {json.dumps(name, ensure_ascii=False)}}}'
+        for (name, _), (x1, y1, x2, y2) in zip(pairs, scaled.astype(int).tolist())
+    ]
+    return "```json\n[\n\t" + ",\n\t".join(items) + "\n]\n```"
+
+
+def render_target(sample: dict, target_format: str, input_size: tuple[int, int] | None = None) -> str:
+    """The target text of `sample` (its `solution` field) in `target_format`.
+
+    `input_size` (h, w) of the resized model input is needed by `vision_r1_json` only.
+    """
     solution = sample.get("solution")
     if solution is None:
         raise KeyError(f"an SFT sample needs 'solution'; it has {sorted(sample)}")
+    if target_format == "vision_r1_json":
+        if input_size is None:
+            raise ValueError("the vision_r1_json target needs the model input size (h, w)")
+        return vision_r1_json(sample, input_size)
     text = solution if isinstance(solution, str) else json.dumps(solution)
     if target_format == "solution":
         return text

@@ -10,7 +10,8 @@ One optimizer step (`train_step`):
 3. Gradients are clipped and applied (`paddlemix.training.update`); a non-finite step is skipped.
 
 Samples of equal length share a forward (no padding is ever needed), each with the M-RoPE positions
-`get_rope_index` gives its sequence.
+`get_rope_index` gives its sequence. With `--packing`, the step's sequences are instead packed into rows of
+at most `max_seq_length` tokens, each sample keeping its own attention and positions (`packing.py`).
 With LoRA (`--lora_rank`), only the adapters (and any vision part named by `--lora_train_*`) train, and the
 final model is exported merged, in the plain hub layout.
 """
@@ -27,11 +28,15 @@ import paddle
 import paddle.nn as nn
 
 from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
+from paddlemix.metrics.boxes import input_size_from_grid
 from paddlemix.models.runtime import resolve_attn
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
+from paddlemix.sft.conversations import ConversationEncoder, load_conversations
+from paddlemix.sft.packing import pack, pack_groups
 from paddlemix.sft.targets import render_target
 from paddlemix.training.data import (
+    PromptEncoder,
     load_train_dataset,
     total_batches,
 )
@@ -61,9 +66,20 @@ def build_sequence(prompt_ids: np.ndarray, target_ids: list[int], image_token_id
     return ids[None], mask[None]
 
 
-def sequence_logprobs(model, input_ids, pixel_values, image_grid_thw) -> paddle.Tensor:
-    """Float32 (b, L - 1) log-probs of tokens 1..L-1 of `input_ids` (b, L) given the tokens before them."""
-    logits = model(input_ids=input_ids, pixel_values=pixel_values, image_grid_thw=image_grid_thw).logits
+def sequence_logprobs(
+    model, input_ids, pixel_values, image_grid_thw, position_ids=None, attention_mask=None
+) -> paddle.Tensor:
+    """Float32 (b, L - 1) log-probs of tokens 1..L-1 of `input_ids` (b, L) given the tokens before them.
+
+    A packed row passes its per-sample `position_ids` (3, b, L) and block-diagonal `attention_mask`.
+    """
+    logits = model(
+        input_ids=input_ids,
+        pixel_values=pixel_values,
+        image_grid_thw=image_grid_thw,
+        position_ids=position_ids,
+        attention_mask=attention_mask,
+    ).logits
     return sequence_token_logprobs(logits[:, :-1], input_ids[:, 1:])
 
 
@@ -90,9 +106,11 @@ class SequenceLogprobs(nn.Layer):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, pixel_values, image_grid_thw):
+    def forward(self, input_ids, pixel_values, image_grid_thw, position_ids=None, attention_mask=None):
         """(b, L - 1) float32 log-probs; see `sequence_logprobs`."""
-        return sequence_logprobs(self.model, input_ids, pixel_values, image_grid_thw)
+        return sequence_logprobs(
+            self.model, input_ids, pixel_values, image_grid_thw, position_ids, attention_mask
+        )
 
 
 class SFTTrainer(TrainingLoop):
@@ -106,7 +124,10 @@ class SFTTrainer(TrainingLoop):
         m, d, t = cfg.model, cfg.data, cfg.trainer
         seed_everything(t.seed)
         # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
-        self.dataset = load_train_dataset(d, t.seed)
+        if cfg.sft.conversations:
+            self.dataset = load_conversations(d.dataset_name, d.image_root)
+        else:
+            self.dataset = load_train_dataset(d, t.seed)
         self.precision = resolve_precision(m)
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
         self.model = load_policy(m, cfg.lora, self.precision.weights_dtype, attn)
@@ -114,6 +135,12 @@ class SFTTrainer(TrainingLoop):
             m.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
         self.end_ids = [self.processor.tokenizer.convert_tokens_to_ids("<|im_end|>")]
+        if cfg.sft.target_format == "vision_r1_json" and self.model.config.model_type == "qwen2_vl":
+            logger.warning(
+                "--target_format vision_r1_json writes boxes in resized-input pixels, as Vision-R1 does for both "
+                "models; our detection rewards and eval read Qwen2-VL boxes as 0-1000 unless coord_frame says "
+                "otherwise"
+            )
 
         world = self.env.world_size
         self.samples_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
@@ -123,7 +150,8 @@ class SFTTrainer(TrainingLoop):
             self.total_steps = total_batches(len(self.dataset), self.samples_per_batch, t.num_train_epochs)
 
         self.setup_optimization(SequenceLogprobs)
-        self.resume_and_stream("samples_consumed", self.samples_per_batch)
+        encoder = ConversationEncoder if cfg.sft.conversations else PromptEncoder
+        self.resume_and_stream("samples_consumed", self.samples_per_batch, encoder_cls=encoder)
 
     def sequences(self, index: int) -> tuple[list[dict], Counter]:
         """This rank's training sequences of batch `index` (ids, loss mask, images as tensors) and the drops."""
@@ -134,7 +162,10 @@ class SFTTrainer(TrainingLoop):
             for _, prompt in row:
                 if prompt is None:
                     continue
-                target = self.processor.tokenizer(render_target(prompt.sample, s.target_format))["input_ids"]
+                # The boxes of a multi-image sample are those of its last image (`Prompt.image_size`).
+                input_size = input_size_from_grid(prompt.inputs["image_grid_thw"][-1])
+                text = render_target(prompt.sample, s.target_format, input_size)
+                target = self.processor.tokenizer(text)["input_ids"]
                 ids, mask = build_sequence(
                     prompt.inputs["input_ids"],
                     target + self.end_ids,
@@ -154,6 +185,17 @@ class SFTTrainer(TrainingLoop):
                 )
         return out, drops
 
+    def packed(self, seqs: list[dict]) -> list[dict]:
+        """The sequences packed into rows of at most `max_seq_length` tokens, each sample with its own M-RoPE
+        positions and attention (`packing.py`)."""
+        lengths = [int(x["input_ids"].shape[1]) for x in seqs]
+        rows = []
+        for group in pack_groups(lengths, self.cfg.sft.max_seq_length):
+            members = [seqs[i] for i in group]
+            positions = [self.model.get_rope_index(x["input_ids"], x["image_grid_thw"])[0] for x in members]
+            rows.append(pack(members, positions))
+        return rows
+
     def train_step(self) -> dict:
         """One optimizer step; returns its metrics."""
         start = time.perf_counter()
@@ -162,9 +204,15 @@ class SFTTrainer(TrainingLoop):
         totals = all_reduce_array([local_tokens, *(drops[r] for r in DROP_REASONS)])
         tokens, world = totals[0], self.env.world_size
         local_loss = 0.0
-        for x in stack_equal_lengths(seqs):
+        for x in self.packed(seqs) if self.cfg.sft.packing else stack_equal_lengths(seqs):
             with self.precision.autocast():
-                logp = self._wrapped(x["input_ids"], x["pixel_values"], x["image_grid_thw"])
+                logp = self._wrapped(
+                    x["input_ids"],
+                    x["pixel_values"],
+                    x["image_grid_thw"],
+                    x.get("position_ids"),
+                    x.get("attention_mask"),
+                )
             loss = -(logp * x["mask"]).sum() * (world / max(tokens, 1.0))
             (self.scaler.scale(loss) if self.scaler else loss).backward()
             local_loss += float(loss)

@@ -177,6 +177,10 @@ class PromptEncoder:
         elif total == _MAX_NAMED_DROPS + 1:
             logger.warning("more samples dropped; only counting them from now on (see the drops/* metrics)")
 
+    def messages(self, sample: dict) -> list[dict]:
+        """The chat messages of `sample`'s prompt: its task's training template (`sample_messages`)."""
+        return sample_messages(sample, "train")
+
     def encode(self, sample: dict) -> Prompt | Drop:
         """The encoded prompt of `sample`, or why it cannot be used (counted when the loader hands it out)."""
         # A multi-image sample lists `images`; its boxes, and so `image_size`, are those of the last one.
@@ -185,9 +189,7 @@ class PromptEncoder:
         if any(image is None for image in images):
             return Drop("bad_image", sample, f"image {sample.get('image')} is missing or corrupt")
         image = images[-1]
-        text = self.processor.apply_chat_template(
-            sample_messages(sample, "train"), add_generation_prompt=True
-        )
+        text = self.processor.apply_chat_template(self.messages(sample), add_generation_prompt=True)
         try:
             inputs = self.processor(text=[text], images=images, return_tensors="np")
         except ValueError as e:

@@ -66,12 +66,14 @@ class TrainingLoop:
         self._wrapped, self.optimizer = self.env.wrap(forward_layer(self.model), optimizer)
         self.scaler = self.precision.grad_scaler()
 
-    def resume_and_stream(self, position_key: str, items_per_batch: int, steps_per_batch: int = 1) -> None:
+    def resume_and_stream(
+        self, position_key: str, items_per_batch: int, steps_per_batch: int = 1, encoder_cls=PromptEncoder
+    ) -> None:
         """Resume from the output directory's newest checkpoint (if asked), then set up the sample stream,
         its encoder and loader, the non-finite guard and the metrics logger.
 
         `position_key` names the stream position in the checkpoint state; a batch serves `steps_per_batch`
-        optimizer steps (GRPO's μ).
+        optimizer steps (GRPO's μ); `encoder_cls` turns samples into prompts (a `PromptEncoder`).
         """
         d, t = self.cfg.data, self.cfg.trainer
         self.global_step, position = 0, 0
@@ -88,7 +90,7 @@ class TrainingLoop:
         self.schedule = PromptSchedule(
             len(self.dataset), items_per_batch, t.seed, position, self.global_step // steps_per_batch
         )
-        self.encoder = PromptEncoder(self.processor, d.max_prompt_length, self.dataset.skipped)
+        self.encoder = encoder_cls(self.processor, d.max_prompt_length, self.dataset.skipped)
         self.slots = local_slots(
             t.per_device_train_batch_size, self.env.world_size, self.env.rank, t.gradient_accumulation_steps
         )

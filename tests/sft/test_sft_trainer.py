@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 
 import numpy as np
@@ -16,6 +17,8 @@ from paddlemix.sft.config import load_sft_config
 from paddlemix.sft.targets import render_target
 from paddlemix.sft.trainer import SFTTrainer, build_sequence
 from tests.helpers import requires_reference, tiny_dir
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +105,26 @@ def naive_loss(trainer, index, loss_on_prompt=False):
     return total / count
 
 
+@pytest.mark.parametrize("packing", [False, True])
 @pytest.mark.parametrize("loss_on_prompt", [False, True])
-def test_step_loss_equals_the_naive_token_mean(counting_dir, tmp_path, loss_on_prompt):
-    cfg = sft_config(counting_dir, str(tmp_path), loss_on_prompt=loss_on_prompt)
+def test_step_loss_equals_the_naive_token_mean(counting_dir, tmp_path, loss_on_prompt, packing):
+    cfg = sft_config(counting_dir, str(tmp_path), loss_on_prompt=loss_on_prompt, packing=packing)
     trainer = SFTTrainer(cfg)
     want = naive_loss(trainer, 0, loss_on_prompt)
+    if packing:
+        seqs, _ = trainer.sequences(0)
+        rows = trainer.packed(seqs)
+        assert len(rows) < len(seqs)  # several samples really share a row
+        assert sum(float(r["mask"].sum()) for r in rows) == sum(float(x["mask"].sum()) for x in seqs)
+        # Each sample's M-RoPE ids are its own, starting at 0, not continued from the previous sample.
+        positions = np.concatenate([r["position_ids"].numpy() for r in rows], axis=2)
+        start = 0
+        for x in seqs:
+            n = int(x["input_ids"].shape[1])
+            own = trainer.model.get_rope_index(x["input_ids"], x["image_grid_thw"])[0].numpy()
+            assert np.array_equal(positions[:, :, start : start + n], own)
+            assert own.min() == 0
+            start += n
     got = trainer.train_step()["loss"]
     assert abs(got - want) < 1e-4 * max(1.0, abs(want))
 
@@ -181,3 +199,17 @@ def test_exported_model_loads_in_transformers_with_equal_logits(counting_dir, tm
 def test_config_errors(counting_dir, tmp_path, flags, message):
     with pytest.raises(ConfigError, match=message):
         sft_config(counting_dir, str(tmp_path), **flags)
+
+
+def test_packed_step_with_recompute_equals_the_naive_token_mean(counting_dir, tmp_path):
+    # The block-diagonal mask goes through recomputed (gradient-checkpointed) layers as well.
+    trainer = SFTTrainer(sft_config(counting_dir, str(tmp_path), packing=True, recompute=True))
+    want = naive_loss(trainer, 0)
+    got = trainer.train_step()["loss"]
+    assert abs(got - want) < 1e-4 * max(1.0, abs(want))
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "configs", "sft_*.yaml"))))
+def test_shipped_sft_configs_load(path):
+    cfg = load_sft_config(["--config", path])
+    assert cfg.trainer.lr_scheduler_type == "cosine" and cfg.trainer.warmup_ratio > 0

@@ -104,9 +104,10 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
     ) -> CausalLMOutput:
         """Run the model.
 
-        input_ids: (b, s); attention_mask: (b, past + s) 0/1 with left padding; position_ids: (3, b, s),
-        computed with `get_rope_index` when omitted (which needs the whole sequence, so not with a filled
-        cache); pixel_values: (num_patches, 1176); image_grid_thw: (num_images, 3).
+        input_ids: (b, s); attention_mask: (b, past + s) 0/1 with left padding, or an additive (b, 1, s, past + s)
+        mask (then position_ids are required); position_ids: (3, b, s), computed with `get_rope_index` when
+        omitted (which needs the whole sequence, so not with a filled cache); pixel_values: (num_patches,
+        1176); image_grid_thw: (num_images, 3).
         `logits_to_keep=k` projects only the last k positions, which saves the vocab matmul in generation.
         """
         unused.pop("mm_token_type_ids", None)
@@ -117,8 +118,8 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
         if position_ids is None:
             if past_key_values is not None and past_key_values.length > 0:
                 raise ValueError("position_ids are required when continuing from a filled KV cache")
-            if input_ids is None:
-                raise ValueError("position_ids are required with inputs_embeds")
+            if input_ids is None or (attention_mask is not None and attention_mask.ndim == 4):
+                raise ValueError("position_ids are required with inputs_embeds or a 4-D attention_mask")
             mask = attention_mask[:, -input_ids.shape[1] :] if attention_mask is not None else None
             position_ids, _ = self.get_rope_index(input_ids, image_grid_thw, mask)
         hidden = self.model(inputs_embeds, position_ids, attention_mask, past_key_values)

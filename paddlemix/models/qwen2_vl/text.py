@@ -122,7 +122,8 @@ class Qwen2VLTextModel(nn.Layer):
         attention_mask: paddle.Tensor | None = None,
         cache: KVCache | None = None,
     ) -> paddle.Tensor:
-        """inputs_embeds: (b, s, hidden); position_ids: (3, b, s); attention_mask: (b, past + s) 0/1.
+        """inputs_embeds: (b, s, hidden); position_ids: (3, b, s); attention_mask: (b, past + s) 0/1, or a
+        ready additive mask (b, 1, s, past + s) (e.g. block-diagonal causal for packed samples; eager math).
 
         Returns the normed hidden states (b, s, hidden). A given cache is filled with this call's keys/values.
         """
@@ -130,14 +131,17 @@ class Qwen2VLTextModel(nn.Layer):
         past = cache.length if cache is not None else 0
         if attention_mask is None:
             attention_mask = paddle.ones([b, past + s], dtype="int64")
-        if attention_mask.shape[1] != past + s:
+        if attention_mask.shape[-1] != past + s:
             raise ValueError(
-                f"attention_mask covers {attention_mask.shape[1]} positions; the cache holds {past} and the "
+                f"attention_mask covers {attention_mask.shape[-1]} positions; the cache holds {past} and the "
                 f"input adds {s}"
             )
         dtype = inputs_embeds.dtype
-        mask = causal_padding_mask(attention_mask, s, dtype)
-        padding_mask = attention_mask if past == 0 else None
+        if attention_mask.ndim == 4:
+            mask, padding_mask = attention_mask.astype(dtype), None
+        else:
+            mask = causal_padding_mask(attention_mask, s, dtype)
+            padding_mask = attention_mask if past == 0 else None
         cos, sin = self.rotary_emb(position_ids, dtype)
         h = inputs_embeds
         for layer in self.layers:
