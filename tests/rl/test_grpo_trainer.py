@@ -166,8 +166,10 @@ def test_recompute_gives_the_same_update(counting_dir, tmp_path):
     a, b = snapshot(plain.model), snapshot(recomputed.model)
     # Without recompute the prompt runs once for the group (training/logprobs.py's shared-prompt cache); with
     # it, over G full rows. The gradients agree to float32 rounding, which Adam's first step (lr·g/|g|)
-    # turns into weight differences of ~1e-6 where a gradient is near zero.
-    assert max(float(np.abs(a[k] - b[k]).max()) for k in a) <= 1e-5
+    # turns into weight differences of up to a few 1e-5 where a gradient is near zero (lr is 1e-3: a real bug
+    # moves whole tensors by ~1e-3).
+    diffs = np.concatenate([np.abs(a[k] - b[k]).ravel() for k in a])
+    assert diffs.max() <= 1e-4 and np.median(diffs) <= 1e-7, (diffs.max(), np.median(diffs))
 
 
 def test_a_registered_aggregation_trains_without_editing_the_trainer(counting_dir, tmp_path):
