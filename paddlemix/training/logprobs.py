@@ -100,6 +100,26 @@ def completion_positions(prompt_positions: paddle.Tensor, completion_mask: paddl
     return ids.unsqueeze(0).expand([3, g, t])
 
 
+def token_entropy(logits: paddle.Tensor, temperature: float = 1.0) -> paddle.Tensor:
+    """Float32 (n, T) entropy of softmax(logits / temperature) at each position, a few hundred rows at a time."""
+    n, t, vocab = logits.shape
+    if n * t == 0:
+        return paddle.zeros([n, t], dtype="float32")
+    flat = logits.reshape([n * t, vocab])
+    step = max(1, _LOGSOFTMAX_CHUNK_ELEMENTS // vocab)
+    pieces = []
+    for start in range(0, n * t, step):
+        logp = F.log_softmax(flat[start : start + step].astype("float32") / temperature, axis=-1)
+        pieces.append(-(logp.exp() * logp).sum(-1))
+    out = pieces[0] if len(pieces) == 1 else paddle.concat(pieces)
+    return out.reshape([n, t])
+
+
+def _logprobs_of(logits, completion_ids, temperature, with_entropy):
+    logp = sequence_token_logprobs(logits, completion_ids, temperature)
+    return (logp, token_entropy(logits, temperature)) if with_entropy else logp
+
+
 def completion_logprobs(
     model,
     prompt_ids: paddle.Tensor,
@@ -108,7 +128,8 @@ def completion_logprobs(
     completion_ids: paddle.Tensor,
     completion_mask: paddle.Tensor,
     temperature: float = 1.0,
-) -> paddle.Tensor:
+    with_entropy: bool = False,
+):
     """Float32 (G, T) log-probs under softmax(logits / temperature) of `completion_ids` (G, T).
 
     prompt_ids: (1, S), one unpadded prompt; pixel_values / image_grid_thw: its images; completion_mask: (G, T)
@@ -119,12 +140,20 @@ def completion_logprobs(
     the completion. The lm_head and log-softmax see only those G·T positions. This is the computation of
     `full_sequence_logprobs`, without its G copies of the prompt; with `recompute` on, that one runs instead
     (activation recomputation wraps whole-sequence layers, without a cache).
+    With `with_entropy`, returns (log-probs, (G, T) entropies of the same distributions).
     """
     g, t = completion_ids.shape
     s = prompt_ids.shape[1]
     if s < 2 or t == 0 or (model.config.recompute and model.training):
         return full_sequence_logprobs(
-            model, prompt_ids, pixel_values, image_grid_thw, completion_ids, completion_mask, temperature
+            model,
+            prompt_ids,
+            pixel_values,
+            image_grid_thw,
+            completion_ids,
+            completion_mask,
+            temperature,
+            with_entropy,
         )
     prompt_embeds = model.embed(prompt_ids, pixel_values, image_grid_thw)
     prompt_positions, _ = model.get_rope_index(prompt_ids, image_grid_thw)
@@ -147,7 +176,7 @@ def completion_logprobs(
     logits = model(
         inputs_embeds=embeds, attention_mask=mask, position_ids=positions, past_key_values=cache
     ).logits
-    return sequence_token_logprobs(logits, completion_ids, temperature)
+    return _logprobs_of(logits, completion_ids, temperature, with_entropy)
 
 
 def full_sequence_logprobs(
@@ -158,7 +187,8 @@ def full_sequence_logprobs(
     completion_ids: paddle.Tensor,
     completion_mask: paddle.Tensor,
     temperature: float = 1.0,
-) -> paddle.Tensor:
+    with_entropy: bool = False,
+):
     """`completion_logprobs` computed over G full rows (prompt broadcast + completion); see there."""
     g, t = completion_ids.shape
     s = prompt_ids.shape[1]
@@ -173,7 +203,7 @@ def full_sequence_logprobs(
     logits = model(
         inputs_embeds=embeds, attention_mask=mask, position_ids=position_ids, logits_to_keep=t + 1
     ).logits
-    return sequence_token_logprobs(logits[:, :-1], completion_ids, temperature)
+    return _logprobs_of(logits[:, :-1], completion_ids, temperature, with_entropy)
 
 
 class PolicyLogprobs(nn.Layer):
@@ -189,9 +219,23 @@ class PolicyLogprobs(nn.Layer):
         self.model = model
 
     def forward(
-        self, prompt_ids, pixel_values, image_grid_thw, completion_ids, completion_mask, temperature=1.0
+        self,
+        prompt_ids,
+        pixel_values,
+        image_grid_thw,
+        completion_ids,
+        completion_mask,
+        temperature=1.0,
+        with_entropy=False,
     ):
-        """(G, T) float32 log-probs; see `completion_logprobs`."""
+        """(G, T) float32 log-probs (and entropies with `with_entropy`); see `completion_logprobs`."""
         return completion_logprobs(
-            self.model, prompt_ids, pixel_values, image_grid_thw, completion_ids, completion_mask, temperature
+            self.model,
+            prompt_ids,
+            pixel_values,
+            image_grid_thw,
+            completion_ids,
+            completion_mask,
+            temperature,
+            with_entropy,
         )

@@ -407,3 +407,41 @@ def test_argument_errors():
         aggregate(tensor([[0.0, 1.0]]), tensor([[1]]), "grpo")
     with pytest.raises(ValueError, match="advantages have shape"):
         clipped_surrogate(tensor([[0.0, 1.0]]), None, tensor([1.0, 2.0]), 0.2)
+
+
+@pytest.mark.parametrize("loss_type", ["grpo", "bnpo", "dr_grpo", "dapo"])
+def test_entropy_bonus_subtracts_coef_times_the_aggregated_entropy(loss_type):
+    logp, old, _, adv, mask = random_batch(seed=6)
+    entropy = np.random.default_rng(6).uniform(0.1, 3.0, size=logp.shape).astype("float32")
+    kwargs = dict(beta=0.0, epsilon=0.2, loss_type=loss_type, max_completion_length=logp.shape[1])
+    base, _ = grpo_loss(tensor(logp), tensor(old), None, tensor(adv), tensor(mask), **kwargs)
+    h = tensor(entropy)
+    h.stop_gradient = False
+    bonus, metrics = grpo_loss(
+        tensor(logp), tensor(old), None, tensor(adv), tensor(mask), entropy=h, entropy_coef=0.01, **kwargs
+    )
+    # The same aggregation applied to the entropy alone: the loss of zero surrogate and entropy H.
+    only_h, _ = grpo_loss(
+        tensor(logp), tensor(logp), None, tensor(np.zeros_like(adv)), tensor(mask), **kwargs,
+        entropy=tensor(entropy), entropy_coef=1.0,
+    )  # fmt: skip
+    assert float(bonus) == pytest.approx(float(base) + 0.01 * float(only_h), rel=1e-5, abs=1e-7)
+    assert float(metrics["entropy"]) == pytest.approx((entropy * mask).sum() / mask.sum(), rel=1e-5)
+    bonus.backward()
+    grad = h.grad.numpy()
+    assert (grad[mask == 0] == 0).all() and (grad[mask == 1] < 0).all()  # more entropy, lower loss
+
+
+def test_entropy_bonus_needs_the_entropy():
+    logp, old, _, adv, mask = random_batch(seed=7)
+    with pytest.raises(ValueError, match="entropy_coef"):
+        grpo_loss(
+            tensor(logp),
+            tensor(old),
+            None,
+            tensor(adv),
+            tensor(mask),
+            beta=0.0,
+            epsilon=0.2,
+            entropy_coef=0.1,
+        )

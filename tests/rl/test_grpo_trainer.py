@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import paddlemix.rl.grpo.trainer as trainer_module
+from paddlemix.config import ConfigError
 from paddlemix.errors import DataError
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.rl.grpo import loss as loss_module
@@ -213,3 +214,14 @@ def test_a_run_whose_prompts_are_all_dropped_stops_with_the_reasons(counting_dir
     ):
         trainer.train()
     assert trainer.global_step < 20
+
+
+def test_an_entropy_bonus_changes_the_update(counting_dir, tmp_path):
+    plain = GRPOTrainer(train_config(counting_dir, str(tmp_path / "a"), max_steps=1))
+    plain.train()
+    bonus = GRPOTrainer(train_config(counting_dir, str(tmp_path / "b"), max_steps=1, entropy_coef=0.5))
+    bonus.train()
+    a, b = snapshot(plain.model), snapshot(bonus.model)
+    assert max(float(np.abs(a[k] - b[k]).max()) for k in a) > 1e-4  # same rollouts, another loss
+    with pytest.raises(ConfigError, match="--entropy_coef must be >= 0"):
+        train_config(counting_dir, str(tmp_path / "c"), entropy_coef=-1)

@@ -97,3 +97,30 @@ def test_completion_positions_continue_the_prompt_as_get_rope_index_does():
     expected, _ = model.get_rope_index(ids, paddle.tile(grid, [g, 1]), full_mask)
     ours = completion_positions(prompt_positions, mask)
     np.testing.assert_array_equal(ours.numpy(), expected[:, :, s:].numpy())
+
+
+def test_entropies_are_those_of_the_distributions_the_logprobs_come_from():
+    model = AutoModelForConditionalGeneration.from_pretrained(tiny_dir("qwen2_vl_tied"), dtype="float32")
+    model.eval()
+    inputs = group_inputs("qwen2_vl_tied", g=3, t=5, lengths=[2, 5, 4])
+    with paddle.no_grad():
+        logp, entropy = completion_logprobs(model, *inputs, 0.7, with_entropy=True)
+        full_logp, full_entropy = full_sequence_logprobs(model, *inputs, 0.7, with_entropy=True)
+        # By hand from the full forward's logits at the completion positions.
+        prompt_ids, pixel_values, grid, completion_ids, mask = inputs
+        ids = paddle.concat([prompt_ids.expand([3, prompt_ids.shape[1]]), completion_ids], axis=1)
+        attn = paddle.concat([paddle.ones([3, prompt_ids.shape[1]], dtype="int64"), mask], axis=1)
+        logits = model(
+            input_ids=ids,
+            attention_mask=attn,
+            pixel_values=paddle.concat([pixel_values] * 3),
+            image_grid_thw=paddle.tile(grid, [3, 1]),
+        ).logits[:, prompt_ids.shape[1] - 1 : -1]
+    z = logits.numpy().astype("float64") / 0.7
+    p = np.exp(z - z.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    expected = -(p * np.log(p)).sum(-1)
+    np.testing.assert_allclose(logp.numpy(), full_logp.numpy(), atol=2e-5)
+    np.testing.assert_allclose(entropy.numpy(), full_entropy.numpy(), atol=2e-5)
+    np.testing.assert_allclose(entropy.numpy(), expected, atol=1e-4)
+    assert (entropy.numpy() > 0).all()

@@ -52,6 +52,10 @@ class GRPOConfig:
     loss_type: str = opt("grpo", "grpo | bnpo | dr_grpo | dapo: how per-token losses are averaged (loss.py)")
     scale_rewards: str = opt("group", "group | batch | none: what the centred rewards are divided by")
     advantage_epsilon: float = opt(1e-4, "added to the std the centred rewards are divided by")
+    entropy_coef: float = opt(
+        0.0,
+        "entropy bonus: coef x the token entropy of the policy is subtracted from the loss (veRL's entropy_coeff)",
+    )
     dynamic_sampling: bool = opt(
         False, "DAPO: replace groups whose rewards are all equal (zero advantage) with new prompts"
     )
@@ -96,6 +100,7 @@ class GRPOConfig:
             f"--kl_estimator must be one of {sorted(KL_ESTIMATORS)}, got {self.kl_estimator!r}",
         )
         check(self.beta > 0 or self.kl_estimator == "k3", "--kl_estimator has no effect with --beta 0")
+        check(self.entropy_coef >= 0, f"--entropy_coef must be >= 0, got {self.entropy_coef}")
         check(self.advantage_epsilon > 0, f"--advantage_epsilon must be > 0, got {self.advantage_epsilon}")
         check(
             self.scale_rewards != "none" or self.advantage_epsilon == 1e-4,

@@ -296,6 +296,8 @@ def grpo_loss(
     max_completion_length: int | None = None,
     num_items_in_batch=None,
     kl_estimator: str = "k3",
+    entropy: paddle.Tensor | None = None,
+    entropy_coef: float = 0.0,
 ) -> tuple[paddle.Tensor, dict[str, paddle.Tensor]]:
     """The scalar GRPO loss of a micro-batch and its metrics; see the module docstring for the formula.
 
@@ -322,6 +324,13 @@ def grpo_loss(
         kl = KL_ESTIMATORS[kl_estimator](logp, ref_logp.detach())
         per_token = per_token + beta * kl
         metrics["kl"] = _masked_mean(kl.detach(), float_mask)
+    if entropy_coef:
+        if entropy is None:
+            raise ValueError(f"entropy_coef={entropy_coef} needs the per-token entropy")
+        # An entropy bonus (veRL's entropy_coeff, Affordance-R1's recipe): higher entropy lowers the loss.
+        per_token = per_token - entropy_coef * entropy
+    if entropy is not None:
+        metrics["entropy"] = _masked_mean(entropy.detach(), float_mask)
     loss = aggregate(per_token, float_mask, loss_type, max_completion_length, num_items_in_batch)
     adv = _per_token_advantages(advantages, logp).expand_as(per_token)
     metrics["clip_ratio"] = _masked_mean(is_clipped, float_mask)

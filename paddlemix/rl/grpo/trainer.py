@@ -244,8 +244,9 @@ class GRPOTrainer(TrainingLoop):
         metrics["dynamic_sampling/attempts"] = float(attempt)
         return groups, table, metrics
 
-    def _logprobs(self, layer, group: Group) -> paddle.Tensor:
-        """(G, T) log-probs of a group's completions under `layer`, a (possibly wrapped) `PolicyLogprobs`."""
+    def _logprobs(self, layer, group: Group, with_entropy: bool = False):
+        """(G, T) log-probs of a group's completions under `layer`, a (possibly wrapped) `PolicyLogprobs`
+        (and their entropies, with `with_entropy`)."""
         return layer(
             group.inputs["input_ids"],
             group.inputs["pixel_values"],
@@ -253,6 +254,7 @@ class GRPOTrainer(TrainingLoop):
             group.completion_ids,
             group.completion_mask,
             self.cfg.grpo.temperature,
+            with_entropy,
         )
 
     # ----- update -----
@@ -278,8 +280,12 @@ class GRPOTrainer(TrainingLoop):
         start = time.perf_counter()
         for group in batch.groups:
             counts = self.loss_counts(group, batch)
+            entropy = None
             with self.precision.autocast():
-                logp = self._logprobs(self._wrapped, group)
+                if g.entropy_coef > 0:
+                    logp, entropy = self._logprobs(self._wrapped, group, with_entropy=True)
+                else:
+                    logp = self._logprobs(self._wrapped, group)
             loss, parts = grpo_loss(
                 logp,
                 group.old_logprobs,
@@ -293,6 +299,8 @@ class GRPOTrainer(TrainingLoop):
                 max_completion_length=g.max_completion_length,
                 num_items_in_batch=counts.num_items_in_batch,
                 kl_estimator=g.kl_estimator,
+                entropy=entropy,
+                entropy_coef=g.entropy_coef,
             )
             scaled = loss * loss_weight(g.loss_type, counts)
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
