@@ -220,7 +220,8 @@ def test_an_entropy_bonus_changes_the_update(counting_dir, tmp_path):
     plain = GRPOTrainer(train_config(counting_dir, str(tmp_path / "a"), max_steps=1))
     plain.train()
     bonus = GRPOTrainer(train_config(counting_dir, str(tmp_path / "b"), max_steps=1, entropy_coef=0.5))
-    bonus.train()
+    history = bonus.train()
+    assert history[0]["entropy"] > 0 and "entropy" not in plain.metrics.history[0]
     a, b = snapshot(plain.model), snapshot(bonus.model)
     assert max(float(np.abs(a[k] - b[k]).max()) for k in a) > 1e-4  # same rollouts, another loss
     with pytest.raises(ConfigError, match="--entropy_coef must be >= 0"):

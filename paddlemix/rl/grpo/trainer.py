@@ -276,7 +276,7 @@ class GRPOTrainer(TrainingLoop):
     def update(self, batch: RolloutBatch) -> tuple[float, dict, bool]:
         """Backward every group of `batch`, then apply the step unless the loss is non-finite; (loss, metrics, applied)."""
         g = self.cfg.grpo
-        local_loss, sums = 0.0, np.zeros(3)  # kl·tokens, clip·tokens, tokens
+        local_loss, sums = 0.0, np.zeros(4)  # kl·tokens, clip·tokens, tokens, entropy·tokens
         start = time.perf_counter()
         for group in batch.groups:
             counts = self.loss_counts(group, batch)
@@ -306,7 +306,8 @@ class GRPOTrainer(TrainingLoop):
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
             local_loss += float(scaled)
             n = group.n_tokens
-            sums += [float(parts["kl"]) * n if "kl" in parts else 0.0, float(parts["clip_ratio"]) * n, n]
+            kl, entropy = (float(parts[k]) * n if k in parts else 0.0 for k in ("kl", "entropy"))
+            sums += [kl, float(parts["clip_ratio"]) * n, n, entropy]
         if not batch.groups:
             backward_nothing(self.trainable)
         backward_time = time.perf_counter() - start
@@ -320,6 +321,8 @@ class GRPOTrainer(TrainingLoop):
         metrics["clip_ratio"] = totals[3] / tokens
         if g.beta > 0:
             metrics["kl"] = totals[2] / tokens
+        if g.entropy_coef > 0:
+            metrics["entropy"] = totals[5] / tokens
         return loss, metrics, not bad
 
     def train_step(self) -> dict:
