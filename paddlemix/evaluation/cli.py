@@ -5,7 +5,8 @@ The seed's flags (PaddleMIX `paddlemix/examples/r1_mllm/eval/test_rec.py` and `t
 --method --seed --dtype`, and for test_rec `--attn_implementation`. Ours: `--max_new_tokens` (the seed's
 fixed 256), `--min_pixels/--max_pixels` (default: the checkpoint's preprocessor config), `--output_dir`
 (the seed's ./logs), test_rec's `--coord_frame`, and `--rescore RESULTS.json [--metric]`, which recomputes
-the accuracy of saved results files with no model and needs none of the other flags.
+the accuracy of saved results files with no model and needs none of the other flags (REC: with
+`--method`, `--coord_frame` and `--model_type` for files that store no frame).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from paddlemix.errors import missing_files_are_user_errors
 from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
-from paddlemix.metrics.boxes import CoordFrame
+from paddlemix.metrics.boxes import MODEL_TYPES, CoordFrame
 from paddlemix.models.runtime import ATTN_NAMES
 
 # Needed for an eval, not for --rescore; the seed marks the first two required.
@@ -47,7 +48,13 @@ def eval_parser(
         "--sample_num", type=int, default=default_sample_num, help="Number of samples to evaluate."
     )
     p.add_argument("--steps", type=int, default=100, help="Checkpoint steps for logging (output file names).")
-    p.add_argument("--method", type=str, default="r1", choices=METHODS, help="Choose test r1 or baseline.")
+    p.add_argument(
+        "--method",
+        type=str,
+        default=None,
+        choices=METHODS,
+        help="Choose test r1 or baseline (default r1; with --rescore, from the file name).",
+    )
     p.add_argument("--seed", type=int, default=42, help="Seed for inference (REC: the sample shuffle).")
     p.add_argument(
         "--dtype",
@@ -84,9 +91,10 @@ def eval_parser(
     p.add_argument(
         "--metric",
         type=str,
-        default="fixed",
+        default=None,
         choices=METRICS,
-        help="With --rescore: fixed (ours, the default), r1v (R1-V's published scorers) or seed.",
+        help="fixed (ours, the default), r1v (R1-V's published scorers), seed (PaddleMIX's) or vlm_r1 "
+        "(VLM-R1's published REC scorer); an eval scores with fixed or, for REC, vlm_r1.",
     )
     return p
 
@@ -101,6 +109,13 @@ def rec_parser() -> argparse.ArgumentParser:
         choices=[f.value for f in CoordFrame],
         help="Frame the model answers boxes in; default from the model type (Qwen2.5-VL: input pixels, Qwen2-VL: 0-1000).",
     )
+    p.add_argument(
+        "--model_type",
+        type=str,
+        default=None,
+        choices=MODEL_TYPES,
+        help="With --rescore: the model that answered, for the frame of files that store none.",
+    )
     return p
 
 
@@ -111,17 +126,34 @@ def r1v_parser() -> argparse.ArgumentParser:
     )
 
 
-def run_cli(parser: argparse.ArgumentParser, args: argparse.Namespace, run) -> None:
-    """Rescore files if `--rescore` was given, else build the EvalConfig and call `run` (run_rec / run_r1v)."""
+def run_cli(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, run, eval_metrics: tuple[str, ...] = ("fixed",)
+) -> None:
+    """Rescore files if `--rescore` was given, else build the EvalConfig and call `run` (run_rec / run_r1v).
+
+    eval_metrics: the `--metric` values the eval itself can score with (REC: fixed and vlm_r1).
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.rescore:
         given = [f"--{name}" for name in _EVAL_REQUIRED if getattr(args, name) is not None]
         if given:
             parser.error(f"--rescore reads saved results and loads no model; drop {' '.join(given)}")
-        rescore_main([*args.rescore, "--metric", args.metric])
+        flags = {
+            name: getattr(args, name, None) for name in ("metric", "method", "coord_frame", "model_type")
+        }
+        rescore_main(
+            [*args.rescore]
+            + [arg for name, value in flags.items() if value is not None for arg in (f"--{name}", value)]
+        )
         return
-    if args.metric != "fixed":
-        parser.error("--metric applies to --rescore; an eval scores with the fixed metric")
+    if getattr(args, "model_type", None) is not None:
+        parser.error("--model_type applies to --rescore; an eval reads it from the checkpoint")
+    args.metric = args.metric or "fixed"
+    if args.metric not in eval_metrics:
+        parser.error(
+            f"an eval scores with {' or '.join(eval_metrics)}; --metric {args.metric} is for --rescore"
+        )
+    args.method = args.method or "r1"
     missing = [f"--{name}" for name in _EVAL_REQUIRED if getattr(args, name) is None]
     if missing:
         parser.error(f"the following arguments are required: {', '.join(missing)}")

@@ -32,6 +32,9 @@ class EvalConfig:
     max_pixels: int | None = None
     output_dir: str = "logs"  # the seed writes to ./logs
     coord_frame: str | None = None  # REC: frame of the model's boxes; None: from the model type
+    metric: str = (
+        "fixed"  # the scorer of the results: "fixed" (ours) or, for REC, "vlm_r1" (VLM-R1's published)
+    )
 
     def __post_init__(self):
         """Reject values that cannot run, naming the flag."""

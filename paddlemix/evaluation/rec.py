@@ -50,8 +50,8 @@ def prompt_mode(method: str) -> str:
     return "eval" if method == "r1" else "baseline"
 
 
-def rec_task(method: str, frame, model_type: str) -> EvalTask:
-    """The REC task for a prompt method and the frame the model answers boxes in."""
+def rec_task(method: str, frame, model_type: str, metric: str = "fixed") -> EvalTask:
+    """The REC task for a prompt method, the frame the model answers boxes in, and the metric that scores it."""
     frame = coord_frame(frame)
     mode = prompt_mode(method)
 
@@ -75,7 +75,13 @@ def rec_task(method: str, frame, model_type: str) -> EvalTask:
             "model_type": model_type,
         }
 
-    return EvalTask(score_task="rec", messages=lambda sample: sample_messages(sample, mode), record=record)
+    return EvalTask(
+        score_task="rec",
+        messages=lambda sample: sample_messages(sample, mode),
+        record=record,
+        metric=metric,
+        score_options={"rec_method": method},
+    )
 
 
 def data_file(cfg: EvalConfig, ds: str) -> str:
@@ -101,7 +107,7 @@ def run_rec(cfg: EvalConfig) -> dict[str, dict]:
     model, processor = load_model_and_processor(cfg)
     model_type = model.config.model_type
     frame = coord_frame(cfg.coord_frame) if cfg.coord_frame else frame_for_model(model_type)
-    task = rec_task(cfg.method, frame, model_type)
+    task = rec_task(cfg.method, frame, model_type, cfg.metric)
     out = {}
     for ds in cfg.test_datasets:
         print(f"Processing {ds}...")

@@ -20,8 +20,24 @@ Metrics:
 - "r1v": R1-V's published scorers (`metrics/published.py`). Reproduces its four numbers exactly, float for
   float: SuperCLEVR-200 counting 48.0 (Qwen2-VL-2B-Instruct) and 82.5 (GRPO 100 steps), GeoQA test
   30.636604774535808 (Qwen2-VL-7B-Instruct) and 38.726790450928384 (GRPO 2 epochs).
-- "seed": PaddleMIX's scorers, bugs included: GeoQA always 0, REC boxes not rescaled. The REC prompt method
-  (r1 or baseline) is read from the file name, where the seed's eval wrote it.
+- "seed": PaddleMIX's scorers, bugs included: GeoQA always 0, REC boxes not rescaled.
+- "vlm_r1": VLM-R1's published REC scorer (`metrics/published.py`, the version at 6fd7e5e that wrote its
+  `rec_results_*_qwen2_5vl_3b_instruct_*.json`). Reproduces its files verdict for verdict.
+
+REC's scorer method (r1 or baseline) is `--method`, else the file name's run: `_r1_` -> r1, `_sft_` or
+`_baseline` -> baseline (VLM-R1 scored its SFT checkpoints with the baseline script). Files with no
+`coord_frame`/`model_type` (VLM-R1's, the seed's) need `--coord_frame` or `--model_type` for "fixed".
+
+REC, where the three differ, on VLM-R1's refcoco_val r1_600 (published 90.2) and refcocog_val sft_500
+(published 83.0), 500 samples each:
+- vlm_r1: 90.2 (451) and 83.0 (415), every stored verdict reproduced.
+- seed: 90.4 (452) and 83.0. Sample 80 of r1_600 answers two boxes; VLM-R1's greedy `.*` before the box reads the last
+  (wrong), the seed's regex the first (right). Read as r1 (the seed's old file-name rule), sft_500 gives 0.0:
+  the SFT outputs have no `<answer>` block.
+- fixed with `--coord_frame original` (VLM-R1 did not rescale, and stores no image size): 90.2 and 83.0;
+  on sample 80 fixed finds two different boxes, so no answer: wrong, as VLM-R1 scored it. VLM-R1's r1 regex
+  also scores 0 for an answer spanning lines (no re.DOTALL) and for float coordinates, which fixed accepts;
+  none occurs in these two files. With a rescaling frame, fixed needs each result's image size.
 
 "fixed" and "r1v" disagree on these logs, by design; every disagreement was checked by hand. Counting: fixed
 also accepts "A. 8" for 8 (48.0 -> 49.5; 82.5 unchanged). GeoQA (30.6366 -> 29.7082, 38.7268 -> 36.6048):
@@ -39,9 +55,11 @@ import json
 import os
 
 from paddlemix.errors import DataError, MissingFileError, run_main
+from paddlemix.metrics.boxes import MODEL_TYPES, CoordFrame
+from paddlemix.metrics.published import VLM_R1_METHODS
 from paddlemix.tasks import get_task, list_tasks, mean_percent, resolve_results_task
 
-METRICS = ("fixed", "r1v", "seed", "vision_r1", "pr1", "ovdeval")  # a task scores the ones it knows
+METRICS = ("fixed", "r1v", "seed", "vlm_r1", "vision_r1", "pr1", "ovdeval")  # a task scores the ones it knows
 
 
 def infer_task(results: list[dict]) -> str:
@@ -69,21 +87,34 @@ def _task(results: list[dict], task: str | None, metric: str):
 
 
 def score_results(
-    results: list[dict], metric: str = "fixed", task: str | None = None, coord_frame=None, rec_method="r1"
+    results: list[dict], metric: str = "fixed", task: str | None = None, **options
 ) -> list[bool]:
-    """Per-sample verdicts of `metric` on a results list (the `results` of a results file)."""
-    return (
-        _task(results, task, metric)
-        .score(results, metric, coord_frame=coord_frame, rec_method=rec_method)
-        .verdicts
-    )
+    """Per-sample verdicts of `metric` on a results list (the `results` of a results file).
+
+    options: REC's `coord_frame`, `model_type` (the frame of files that store none) and `rec_method`.
+    """
+    return score_dataset(results, metric, task, **options).verdicts
 
 
-def score_dataset(
-    results: list[dict], metric: str = "fixed", task: str | None = None, coord_frame=None, rec_method="r1"
-):
+def score_dataset(results: list[dict], metric: str = "fixed", task: str | None = None, **options):
     """The task's `Scores` of a results list: the dataset's number and each result's verdict."""
-    return _task(results, task, metric).score(results, metric, coord_frame=coord_frame, rec_method=rec_method)
+    options.setdefault("rec_method", "r1")
+    return _task(results, task, metric).score(results, metric, **options)
+
+
+def method_from_name(path: str) -> str | None:
+    """The REC scorer method a results file's name implies: `_r1_` -> r1, `_sft_` / `_baseline` -> baseline.
+
+    VLM-R1 scored its GRPO checkpoints (`..._r1_600.json`) with test_rec_r1.py and its base and SFT ones
+    (`..._baseline.json`, `..._sft_500.json`) with test_rec_baseline.py; the seed writes `_{method}_{steps}`.
+    None when the name says neither.
+    """
+    name = os.path.basename(path)
+    if "_sft_" in name or "_baseline" in name:
+        return "baseline"
+    if "_r1_" in name:
+        return "r1"
+    return None
 
 
 def accuracy(verdicts: list[bool]) -> float:
@@ -123,13 +154,21 @@ def load_results(path: str) -> dict:
 
 
 def rescore_samples(
-    path: str, metric: str = "fixed", task: str | None = None, coord_frame=None
+    path: str, metric: str = "fixed", task: str | None = None, method=None, **options
 ) -> list[bool]:
-    """Per-sample verdicts of `metric` on the results file at `path`."""
-    rec_method = "baseline" if "_baseline_" in os.path.basename(path) else "r1"
+    """Per-sample verdicts of `metric` on the results file at `path` (`method`: REC's, default from the name)."""
     return score_results(
-        load_results(path)["results"], metric, _file_task(path, task), coord_frame, rec_method
+        load_results(path)["results"],
+        metric,
+        _file_task(path, task),
+        rec_method=_method(path, method),
+        **options,
     )
+
+
+def _method(path: str, method: str | None) -> str:
+    """The REC method given, else the file name's, else r1 (the seed's default)."""
+    return method or method_from_name(path) or "r1"
 
 
 def _file_task(path: str, task: str | None) -> str | None:
@@ -137,33 +176,69 @@ def _file_task(path: str, task: str | None) -> str | None:
     return task or (load_results(path).get("run") or {}).get("task")
 
 
-def rescore(path: str, metric: str = "fixed", task: str | None = None, coord_frame=None) -> float:
+def rescore(path: str, metric: str = "fixed", task: str | None = None, method=None, **options) -> float:
     """The accuracy (percent) of the results file at `path` under `metric`, aggregated as its task does."""
-    rec_method = "baseline" if "_baseline_" in os.path.basename(path) else "r1"
     return score_dataset(
-        load_results(path)["results"], metric, _file_task(path, task), coord_frame, rec_method
+        load_results(path)["results"],
+        metric,
+        _file_task(path, task),
+        rec_method=_method(path, method),
+        **options,
     ).value
+
+
+def add_rec_flags(parser: argparse.ArgumentParser, method: bool = True) -> None:
+    """REC's rescoring flags: the frame of files that store none, and the scorer method."""
+    parser.add_argument(
+        "--coord_frame",
+        default=None,
+        choices=[f.value for f in CoordFrame],
+        help="REC, fixed metric: frame of every box (VLM-R1's files: original); default the file's",
+    )
+    parser.add_argument(
+        "--model_type",
+        default=None,
+        choices=MODEL_TYPES,
+        help="REC, fixed metric: the model that answered, for its frame; default the file's",
+    )
+    if method:
+        parser.add_argument(
+            "--method",
+            default=None,
+            choices=VLM_R1_METHODS,
+            help="REC, seed/vlm_r1 metrics: the scorer; default from the file name (_r1_ -> r1, _sft_/_baseline -> baseline)",
+        )
 
 
 def main(argv=None) -> None:
     """Command line: print the recomputed and the stored accuracy of each results file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("results", nargs="+", help="results JSON files")
-    parser.add_argument("--metric", default="fixed", choices=METRICS)
+    parser.add_argument(
+        "--metric",
+        default=None,
+        choices=METRICS,
+        help="default: the metric the file was scored with, else fixed",
+    )
     parser.add_argument(
         "--task",
         default=None,
         choices=[*list_tasks(), "geoqa"],
         help="default: the file's run header, else inferred from the ground truths (geoqa: geometry)",
     )
-    parser.add_argument("--coord_frame", default=None, help="REC: frame of every box, e.g. original")
+    add_rec_flags(parser)
     args = parser.parse_args(argv)
     for path in args.results:
         data = load_results(path)
-        rec_method = "baseline" if "_baseline_" in os.path.basename(path) else "r1"
+        metric = args.metric or data.get("metric") or "fixed"
         try:
             scores = score_dataset(
-                data["results"], args.metric, _file_task(path, args.task), args.coord_frame, rec_method
+                data["results"],
+                metric,
+                _file_task(path, args.task),
+                coord_frame=args.coord_frame,
+                model_type=args.model_type,
+                rec_method=_method(path, args.method),
             )
         except DataError as e:
             e.where = e.where or path
@@ -171,7 +246,7 @@ def main(argv=None) -> None:
         acc, verdicts, stored = scores.value, scores.verdicts, data.get("accuracy")
         counts = f" ({sum(verdicts)}/{len(verdicts)})" if verdicts is not None else ""
         same = "equal to" if acc == stored else "differs from"
-        print(f"{path}: {args.metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
+        print(f"{path}: {metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
 
 
 if __name__ == "__main__":

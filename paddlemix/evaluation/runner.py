@@ -98,7 +98,7 @@ def evaluate(
         else:
             results.append(record["result"])
     data = {
-        **score_into(results, task.score_task, name),
+        **score_into(results, task.score_task, name, task.metric, **task.score_options),
         "num_skipped": skipped.count,
         "skipped": [{"image": path, "reason": reason} for path, reason in skipped.items],
         "run": header,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from paddlemix.tasks import get_task
 
@@ -25,20 +25,22 @@ class EvalTask:
     )
     messages: Callable[[dict], list[dict]]  # sample -> chat messages
     record: Callable[[dict, str, dict], dict]  # (sample, completion, image info) -> the result record
+    metric: str = "fixed"  # the task's metric that marks the results
+    score_options: dict = field(default_factory=dict)  # passed to the scorers (REC: rec_method)
 
 
-def score_into(results: list[dict], task: str, name: str = "") -> dict:
+def score_into(results: list[dict], task: str, name: str = "", metric: str = "fixed", **options) -> dict:
     """Mark each result `correct` (where the task scores per sample); the summary fields of the results file."""
     if not results:
         logger.warning("%s: no sample could be evaluated; accuracy is null", name)
-        return {"accuracy": None, "metric": "fixed", "num_correct": 0, "num_scored": 0}
-    scores = get_task(task).score(results, "fixed")
+        return {"accuracy": None, "metric": metric, "num_correct": 0, "num_scored": 0}
+    scores = get_task(task).score(results, metric, **options)
     for result, ok in zip(results, scores.verdicts or []):
         result["correct"] = int(ok)
     num_correct = sum(scores.verdicts) if scores.verdicts is not None else None
     return {
         "accuracy": scores.value,
-        "metric": "fixed",
+        "metric": metric,
         "num_correct": num_correct,
         "num_scored": len(results),
     }

@@ -48,6 +48,7 @@ class CoordFrame(str, enum.Enum):
 
 
 _MODEL_FRAMES = {"qwen2_5_vl": CoordFrame.QWEN2_5_VL_ABS, "qwen2_vl": CoordFrame.QWEN2_VL_NORM1000}
+MODEL_TYPES = tuple(_MODEL_FRAMES)  # the model types whose box frame is known
 
 
 def coord_frame(frame) -> CoordFrame:

@@ -13,6 +13,11 @@ They are not our metric (that is `math_correct` / `answer_iou`); each one's know
 - the seed's REC eval (PaddleMIX eval/test_rec.py, after VLM-R1's src/eval/test_rec_r1.py): the first
   bracket of four numbers in the `<answer>` block (r1 prompt) or the first four comma-separated numbers in the
   output (baseline prompt), compared raw, with no rescale, IoU > 0.5.
+- VLM-R1's REC eval (src/eval/test_rec_r1.py and test_rec_baseline.py at 6fd7e5e, the version that wrote its
+  published `rec_results_*_qwen2_5vl_3b_instruct_*.json`): r1 reads `<answer>...</answer>` and then a
+  `{... [a, b, c, d] ...}` of integers, both *without* re.DOTALL (an answer spanning lines scores 0);
+  baseline reads the first `[a, b, c, d]` of numbers anywhere. No rescale; IoU > 0.5. Reproduces 90.2
+  (refcoco_val, r1_600) and 83.0 (refcocog_val, sft_500).
 """
 
 from __future__ import annotations
@@ -29,6 +34,14 @@ _SEED_R1_BOX = re.compile(
     r"\[([-+]?\d*\.\d+|\d+),\s*([-+]?\d*\.\d+|\d+),\s*([-+]?\d*\.\d+|\d+),\s*([-+]?\d*\.\d+|\d+)\]"
 )
 _SEED_BASELINE_BOX = re.compile(r"(-?\d*\.?\d+),\s*(-?\d*\.?\d+),\s*(-?\d*\.?\d+),\s*(-?\d*\.?\d+)")
+
+# VLM-R1 at 6fd7e5e: no re.DOTALL in either r1 search, on purpose (later commits added it and moved scores).
+_VLM_R1_ANSWER = re.compile(r"<answer>(.*?)</answer>")
+_VLM_R1_R1_BOX = re.compile(r"\{.*\[(\d+),\s*(\d+),\s*(\d+),\s*(\d+)]\s*.*\}")
+_VLM_R1_BASELINE_BOX = re.compile(
+    r"\[(\s*-?\d*\.?\d+\s*),\s*(\s*-?\d*\.?\d+\s*),\s*(\s*-?\d*\.?\d+\s*),\s*(\s*-?\d*\.?\d+\s*)\]"
+)
+VLM_R1_METHODS = ("r1", "baseline")
 
 
 def r1v_counting_correct(output: str, ground_truth) -> bool:
@@ -67,3 +80,20 @@ def seed_rec_box(output: str, method: str = "r1") -> list[float]:
 def seed_rec_correct(output: str, ground_truth, method: str = "r1") -> bool:
     """The seed's REC rule: IoU of the raw (not rescaled) box with the ground truth above 0.5."""
     return inclusive_pixel_iou(seed_rec_box(output, method), [float(v) for v in ground_truth]) > 0.5
+
+
+def vlm_r1_rec_box(output: str, method: str = "r1") -> list[float]:
+    """The box VLM-R1's published REC eval read from an output (`method` r1 | baseline); [0, 0, 0, 0] if none."""
+    if method == "r1":
+        answer = _VLM_R1_ANSWER.search(output)
+        match = _VLM_R1_R1_BOX.search(answer.group(1).strip()) if answer else None
+    elif method == "baseline":
+        match = _VLM_R1_BASELINE_BOX.search(output)
+    else:
+        raise ValueError(f"unknown VLM-R1 REC method {method!r}; known: {', '.join(VLM_R1_METHODS)}")
+    return [float(g) for g in match.groups()] if match else [0.0, 0.0, 0.0, 0.0]
+
+
+def vlm_r1_rec_correct(output: str, ground_truth, method: str = "r1") -> bool:
+    """VLM-R1's published REC rule: IoU of the raw box with the ground truth above 0.5."""
+    return inclusive_pixel_iou(vlm_r1_rec_box(output, method), [float(v) for v in ground_truth]) > 0.5

@@ -6,15 +6,17 @@
 - rewards: `accuracy` -> `rec_iou` (IoU > 0.5 in original pixels), `format` -> `rec_format`;
 - scoring: "fixed" is `answer_iou` > 0.5 after mapping the box to original pixels (which needs per result
   `coord_frame` or `model_type`, `image_size` and, for Qwen2.5-VL, `input_size` or `image_grid_thw`);
-  "seed" is PaddleMIX's `test_rec.py`, boxes compared raw. R1-V published no REC number.
+  "seed" is PaddleMIX's `test_rec.py`, boxes compared raw; "vlm_r1" is VLM-R1's published scorer (r1 or
+  baseline), which reproduces its published REC files. R1-V published no REC number.
 """
 
 from __future__ import annotations
 
 from paddlemix.datasets.data_yaml import load_data_yaml
 from paddlemix.datasets.rec import load_rec
-from paddlemix.metrics.boxes import answer_iou, resolve_frame, resolve_input_size, solution_box
-from paddlemix.metrics.published import seed_rec_correct
+from paddlemix.errors import DataError
+from paddlemix.metrics.boxes import CoordFrame, answer_iou, resolve_frame, resolve_input_size, solution_box
+from paddlemix.metrics.published import seed_rec_correct, vlm_r1_rec_correct
 from paddlemix.tasks.registry import register_task
 from paddlemix.tasks.task import DataFormat, PromptTemplate, Task
 
@@ -51,10 +53,25 @@ def _image_root(path: str, image_root: str | None) -> str:
     return image_root
 
 
-def fixed_correct(result: dict, coord_frame=None, **_) -> bool:
-    """Ours: IoU > 0.5 of the answer's box, mapped to original pixels, with the ground truth."""
-    frame = resolve_frame(coord_frame or result.get("coord_frame"), result.get("model_type"))
+def fixed_correct(result: dict, coord_frame=None, model_type=None, **_) -> bool:
+    """Ours: IoU > 0.5 of the answer's box, mapped to original pixels, with the ground truth.
+
+    `coord_frame` / `model_type` given here override the result's own (files written by other evals have none).
+    """
+    frame_name, model_type = coord_frame or result.get("coord_frame"), model_type or result.get("model_type")
+    if frame_name is None and model_type is None:
+        raise DataError(
+            "the result names no coord_frame or model_type, so the frame of its boxes is unknown",
+            fix="pass --coord_frame original (boxes in original pixels) or --model_type; "
+            "--metric vlm_r1 for VLM-R1's own files",
+        )
+    frame = resolve_frame(frame_name, model_type)
     input_size = resolve_input_size(result.get("input_size"), result.get("image_grid_thw"))
+    if frame is not CoordFrame.ORIGINAL and result.get("image_size") is None:
+        raise DataError(
+            f"coord_frame {frame.value!r} rescales boxes by the image size, which the result does not store",
+            fix="pass --coord_frame original if its boxes are in original pixels",
+        )
     iou = answer_iou(
         result["model_output"], result["ground_truth"], frame, result.get("image_size"), input_size
     )
@@ -64,6 +81,11 @@ def fixed_correct(result: dict, coord_frame=None, **_) -> bool:
 def seed_correct(result: dict, rec_method: str = "r1", **_) -> bool:
     """The seed's: the raw box read as its `rec_method` (r1 | baseline) read it, IoU > 0.5."""
     return seed_rec_correct(result["model_output"], result["ground_truth"], rec_method)
+
+
+def vlm_r1_correct(result: dict, rec_method: str = "r1", **_) -> bool:
+    """VLM-R1's published scorer (r1 | baseline, as `rec_method`): the raw box, IoU > 0.5."""
+    return vlm_r1_rec_correct(result["model_output"], result["ground_truth"], rec_method)
 
 
 def is_box(ground_truth) -> bool:
@@ -81,7 +103,7 @@ REC = register_task(
         },
         rewards={"accuracy": "rec_iou", "format": "rec_format"},
         other_rewards=("rec_iou_continuous",),
-        scorers={"fixed": fixed_correct, "seed": seed_correct},
+        scorers={"fixed": fixed_correct, "seed": seed_correct, "vlm_r1": vlm_r1_correct},
         formats=(
             DataFormat("rec data yaml", lambda p: p.endswith(YAML_SUFFIXES), _load_yaml),
             DataFormat("rec annotations", lambda p: p.endswith(ANNOTATION_SUFFIXES), _load_annotations),

@@ -170,6 +170,11 @@ def _rows(root: str) -> list[Row]:
     shutil.copytree(rec_root, os.path.join(layout, "REC"))
     _write(os.path.join(layout, "REC", "rec_jsons_processed", "refcoco_val.json"), '[{"image": 1}')
     tiny_cpu = os.path.join(REPO, "configs", "grpo_tiny_cpu.yaml")
+    # issue 21: a REC results file that stores no frame (VLM-R1's, the seed's)
+    frameless = _write(
+        os.path.join(root, "results", "rec_results_refcoco_val_m_r1_1.json"),
+        json.dumps({"accuracy": 0.0, "results": [{"ground_truth": [0, 0, 9, 9], "model_output": "x"}]}),
+    )
 
     def out(name):
         return [os.path.join(root, f"out-{name}")]
@@ -402,6 +407,12 @@ def _rows(root: str) -> list[Row]:
             [*PREPARE, downloads],
             ["REC.tar", "not a readable tar archive"],
             env={"DATA_DIR": os.path.join(root, "prepared")},
+        ),
+        # issue 21
+        Row(
+            "rescore/frameless",
+            [*REC, "--rescore", frameless],
+            [frameless, "no coord_frame or model_type", "--coord_frame", "--model_type"],
         ),
     ]
 

@@ -320,3 +320,20 @@ def test_half_precision_falls_back_to_float32_on_cpu(caplog):
         assert resolve_dtype("bfloat16") == "float32"
     assert "float32 on CPU" in caplog.text
     assert resolve_dtype("float32") == "float32"
+
+
+def test_rec_eval_can_score_with_vlm_r1(tmp_path, monkeypatch):
+    # Right answers in Qwen2.5-VL's input frame on images that get resized: ours rescales them (right),
+    # VLM-R1's published scorer compares them raw (wrong). The file records the metric; rescore reuses it.
+    truth = write_rec_file(tmp_path, [(200, 150), (300, 100)])
+    monkeypatch.setattr(runner, "generate_texts", box_answerer(truth, "qwen2_5_vl_abs"))
+    out = run_rec(rec_config(tmp_path, max_pixels=56 * 56, metric="vlm_r1"))["things"]
+    path = str(tmp_path / "logs" / "rec_results_things_tiny-vl_r1_7.json")
+    assert out["metric"] == "vlm_r1" and out["accuracy"] == 0.0 == rescore(path, metric="vlm_r1")
+    assert rescore(path) == 100.0  # fixed, from the file's own frame
+
+
+def test_eval_metric_must_be_one_the_eval_scores_with():
+    parser = rec_parser()
+    with pytest.raises(SystemExit):
+        run_cli(parser, parser.parse_args(["--metric", "r1v"]), run_rec, eval_metrics=("fixed", "vlm_r1"))

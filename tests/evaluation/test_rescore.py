@@ -136,3 +136,72 @@ def test_command_line(capsys):
     main([COUNTING_GRPO, "--metric", "r1v"])
     out = capsys.readouterr().out
     assert "r1v accuracy 82.5 (165/200), equal to stored 82.5" in out
+
+
+# VLM-R1's published REC outputs (src/eval/logs at fcb252a) and the accuracies VLM-R1 published for them.
+VLM_R1_R1 = os.path.join(LOGS, "rec_results_refcoco_val_qwen2_5vl_3b_instruct_r1_600.json")
+VLM_R1_SFT = os.path.join(LOGS, "rec_results_refcocog_val_qwen2_5vl_3b_instruct_sft_500.json")
+
+
+@pytest.mark.parametrize(
+    "path, published", [(VLM_R1_R1, 90.2), (VLM_R1_SFT, 83.0)], ids=["r1_600", "sft_500"]
+)
+def test_vlm_r1_metric_reproduces_the_published_rec_numbers(path, published):
+    assert rescore(path, metric="vlm_r1") == published
+    # and each sample's stored verdict, not only the total
+    assert [int(v) for v in rescore_samples(path, metric="vlm_r1")] == [
+        r["correct"] for r in _stored(path)["results"]
+    ]
+
+
+def test_vlm_r1_method_comes_from_the_file_name_and_can_be_overridden():
+    # The SFT run was scored by the baseline script: its outputs have no <answer> block, so r1 finds no box.
+    assert rescore(VLM_R1_SFT, metric="vlm_r1", method="r1") == 0.0
+    assert rescore(VLM_R1_R1, metric="vlm_r1", method="baseline") != 90.2
+
+
+def test_vlm_r1_and_seed_differ_where_the_answer_names_two_boxes():
+    # refcoco_val r1_600, result 80: two boxes in the answer. VLM-R1's greedy `\{.*\[` takes the last one
+    # (wrong), the seed the first (right): the seed's 90.4 against the published 90.2.
+    results = _stored(VLM_R1_R1)["results"]
+    seed, vlm_r1 = rescore_samples(VLM_R1_R1, metric="seed"), rescore_samples(VLM_R1_R1, metric="vlm_r1")
+    assert [i for i, (a, b) in enumerate(zip(seed, vlm_r1)) if a != b] == [80]
+    assert results[80]["correct"] == 0 and seed[80]
+    assert rescore(VLM_R1_R1, metric="seed") == 90.4
+
+
+@pytest.mark.parametrize(
+    "output, right",
+    [
+        ('<answer>{"bbox_2d": [0, 0, 10, 10]}</answer>', True),
+        ('<answer>\n{"bbox_2d": [0, 0, 10, 10]}\n</answer>', False),  # no re.DOTALL at 6fd7e5e
+        ('<answer>{"bbox_2d": [0.0, 0, 10, 10]}</answer>', False),  # the r1 regex reads integers only
+        ("<answer>[0, 0, 10, 10]</answer>", False),  # no {...} around the box
+        ("[0, 0, 10, 10]", False),  # no <answer>
+    ],
+)
+def test_vlm_r1_r1_extraction(tmp_path, output, right):
+    path = _rec_file(
+        tmp_path, "rec_results_x_r1_1.json", [{"ground_truth": [0, 0, 10, 10], "model_output": output}]
+    )
+    assert rescore_samples(path, metric="vlm_r1") == [right]
+
+
+def test_vlm_r1_baseline_reads_the_first_bracket_anywhere(tmp_path):
+    results = [
+        {"ground_truth": [0, 0, 10, 10], "model_output": "x\n[0.0, 0, 10.0, 10] then [50, 50, 60, 60]"},
+        {"ground_truth": [0, 0, 10, 10], "model_output": "0, 0, 10, 10"},  # no brackets: no box
+    ]
+    path = _rec_file(tmp_path, "rec_results_x_baseline.json", results)
+    assert rescore_samples(path, metric="vlm_r1") == [True, False]
+
+
+def test_frameless_file_needs_the_frame_flags(tmp_path, capsys):
+    with pytest.raises(ValueError, match="--coord_frame original .* or --model_type"):
+        rescore(VLM_R1_R1)
+    assert rescore(VLM_R1_R1, coord_frame="original") == 90.2
+    # a frame that rescales needs image sizes, which VLM-R1's files do not store
+    with pytest.raises(ValueError, match="image size"):
+        rescore(VLM_R1_R1, model_type="qwen2_5_vl")
+    main([VLM_R1_SFT, "--metric", "vlm_r1"])
+    assert "vlm_r1 accuracy 83.0 (415/500), equal to stored 83.0" in capsys.readouterr().out
