@@ -175,6 +175,15 @@ def _rows(root: str) -> list[Row]:
         os.path.join(root, "results", "rec_results_refcoco_val_m_r1_1.json"),
         json.dumps({"accuracy": 0.0, "results": [{"ground_truth": [0, 0, 9, 9], "model_output": "x"}]}),
     )
+    # issue 21: a user's reward that raises, registered by the user's own launcher
+    boom = _write(
+        os.path.join(root, "boom_train.py"),
+        "from paddlemix.rewards import register_reward\n"
+        "from paddlemix.rl.grpo.train import main\n"
+        "from paddlemix.errors import run_main\n"
+        "register_reward('boom', lambda completions, **_: [1 / 0 for _ in completions])\n"
+        "run_main(main)\n",
+    )
 
     def out(name):
         return [os.path.join(root, f"out-{name}")]
@@ -413,6 +422,21 @@ def _rows(root: str) -> list[Row]:
             "rescore/frameless",
             [*REC, "--rescore", frameless],
             [frameless, "no coord_frame or model_type", "--coord_frame", "--model_type"],
+        ),
+        Row(
+            "train/reward-applies-to-no-sample",
+            train("nosample", good_rec, reward_funcs=["math_accuracy"]),
+            ["'math_accuracy' applies to no sample", "counting", "the dataset's tasks are rec"],
+        ),
+        Row(
+            "train/reward-raises",
+            [
+                PY,
+                boom,
+                "--config",
+                _train_yaml(root, "boom", good_rec, rec_root, model, reward_funcs=["boom"]),
+            ],
+            ["'boom'", "ZeroDivisionError: division by zero", "--max_reward_error_fraction"],
         ),
     ]
 

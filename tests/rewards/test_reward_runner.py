@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pytest
 
+from paddlemix.errors import UserError
 from paddlemix.rewards import build_rewards, compute_rewards
+from paddlemix.rewards.runner import RewardErrors, RewardFailureError
 
 
 def constant(value):
@@ -58,9 +60,8 @@ def test_a_raising_reward_zeroes_only_the_failing_completion(caplog):
     np.testing.assert_array_equal(per_func["fragile"], [1.0, 0.0, 1.0])
     np.testing.assert_array_equal(total, [2.0, 1.0, 2.0])
     assert n_errors == {"fragile": 1, "fmt": 0}
-    assert "'fragile' failed on a batch of 3" in caplog.text
-    assert "1 completions failed and got 0" in caplog.text
-    assert "cannot score 'bad'" in caplog.text
+    # the sample and the exception's own message are logged
+    assert "reward 'fragile' raised on sample completion 1: RuntimeError: cannot score 'bad'" in caplog.text
 
 
 def test_a_reward_that_always_raises_scores_zero_everywhere():
@@ -142,3 +143,55 @@ def test_builtin_rewards_on_a_mixed_batch():
     total, per_func, n_errors = compute_rewards(funcs, weights, completions, columns)
     np.testing.assert_array_equal(total, [2.0, 2.0])
     assert n_errors == {"accuracy": 0, "format": 0}
+
+
+def test_each_reward_and_exception_type_is_logged_once_with_its_sample(caplog):
+    def picky(completions, source, **_):
+        return [1 / 0 if c == "zero" else {}["key"] if c == "key" else 1.0 for c in completions]
+
+    errors = RewardErrors()
+    columns = {"source": ["a.json:1", "a.json:2", "a.json:3"]}
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):  # three steps' worth of the same failures
+            compute_rewards({"picky": picky}, [1.0], ["zero", "key", "zero"], columns, errors)
+    lines = [r.getMessage() for r in caplog.records if "raised on sample" in r.getMessage()]
+    assert len(lines) == 2  # ZeroDivisionError once, KeyError once
+    assert lines[0].startswith("reward 'picky' raised on sample a.json:1 (completion 0): ZeroDivisionError")
+    assert "a.json:2 (completion 1): KeyError" in lines[1]
+    assert errors.counts["picky"] == 9 and errors.failed_completions == 9 and errors.completions == 9
+
+
+def test_end_step_counts_per_reward_and_resets():
+    errors = RewardErrors()
+    compute_rewards({"ok": constant(1.0), "bad": raises_on("b")}, [1.0, 1.0], ["a"] * 199 + ["b"], {}, errors)
+    # 1 of 200 completions = 0.005, within the default 0.01
+    assert errors.end_step(["ok", "bad"], 0.01, step=1) == {
+        "rewards/ok/errors": 0.0,
+        "rewards/bad/errors": 1.0,
+    }
+    assert errors.end_step(["ok", "bad"], 0.01, step=2) == {
+        "rewards/ok/errors": 0.0,
+        "rewards/bad/errors": 0.0,
+    }
+
+
+def test_too_many_failures_stop_the_run_with_the_first_traceback(caplog):
+    def boom(completions, **_):
+        raise ZeroDivisionError("the user's bug")
+
+    errors = RewardErrors()
+    compute_rewards({"boom": boom}, [1.0], ["a", "b"], {"image": ["x.jpg", "y.jpg"]}, errors)
+    with caplog.at_level(logging.ERROR), pytest.raises(RewardFailureError) as info:
+        errors.end_step(["boom"], 0.01, step=3)
+    assert isinstance(info.value, UserError)  # one line at the entry point, exit 2
+    message = str(info.value)
+    assert "step 3: rewards failed on 2 of 2 completions (> --max_reward_error_fraction 0.01" in message
+    assert "reward 'boom' on sample x.jpg (completion 0): ZeroDivisionError: the user's bug" in message
+    assert "in boom" in caplog.text and 'raise ZeroDivisionError("the user' in caplog.text  # the frames
+
+
+def test_the_fraction_is_over_all_ranks():
+    errors = RewardErrors()
+    compute_rewards({"bad": raises_on("b")}, [1.0], ["b", "a"], {}, errors)  # 1 of 2 here
+    # as if 99 other completions on other ranks were fine: 1 / 101 < 0.01 is false, 2 / 200 is not above
+    assert errors.end_step(["bad"], 0.01, 1, reduce=lambda v: [v[0] + 1, v[1] + 1, v[2] + 198])

@@ -16,6 +16,7 @@ REQUIRED_SCALARS = [
     "reward_std",
     "rewards/test_length",
     "rewards/test_length_std",
+    "rewards/test_length/errors",
     "kl",
     "clip_ratio",
     "completion_length",

@@ -65,6 +65,9 @@ class GRPOConfig:
         factory=lambda: ["accuracy", "format"],
     )
     reward_weights: list[float] | None = opt(None, "one weight per reward function; default all 1.0")
+    max_reward_error_fraction: float = opt(
+        0.01, "stop the run when more than this share of a step's completions make a reward raise"
+    )
 
     SWITCHES = (
         Switch(
@@ -108,6 +111,10 @@ class GRPOConfig:
         )
         check(self.scale_rewards in SCALE_REWARDS, f"--scale_rewards must be one of {SCALE_REWARDS}")
         check(bool(self.reward_funcs), "--reward_funcs names no reward")
+        check(
+            0 <= self.max_reward_error_fraction <= 1,
+            f"--max_reward_error_fraction must be in [0, 1], got {self.max_reward_error_fraction}",
+        )
         check(self.max_resample >= 1, f"--max_resample must be >= 1, got {self.max_resample}")
         check(
             self.dynamic_sampling or self.max_resample == 3,

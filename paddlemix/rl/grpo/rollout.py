@@ -26,6 +26,7 @@ import paddle
 
 from paddlemix.distributed import all_gather_array
 from paddlemix.rewards import compute_rewards
+from paddlemix.rewards.runner import RewardErrors
 from paddlemix.rl.grpo.advantages import zero_std_fraction
 from paddlemix.rl.grpo.config import GRPOConfig
 from paddlemix.training.data import Prompt
@@ -111,11 +112,17 @@ def reward_columns(group: Group, model_type: str, global_step: int | None = None
 
 
 def score_group(
-    group: Group, funcs: dict, weights: list[float], model_type: str, global_step: int | None = None
+    group: Group,
+    funcs: dict,
+    weights: list[float],
+    model_type: str,
+    global_step: int | None = None,
+    errors: RewardErrors | None = None,
 ) -> None:
-    """Fill `group.rewards`, `per_func` and `reward_errors` (a failing reward scores 0 and is counted)."""
+    """Fill `group.rewards`, `per_func` and `reward_errors` (a failing reward scores 0 and is reported to
+    `errors`, the run's `RewardErrors`)."""
     columns = reward_columns(group, model_type, global_step)
-    total, per_func, errors = compute_rewards(funcs, weights, group.texts, columns)
+    total, per_func, errors = compute_rewards(funcs, weights, group.texts, columns, errors)
     group.rewards, group.per_func, group.reward_errors = total, per_func, errors
 
 

@@ -39,6 +39,8 @@ from paddlemix.distributed import DistEnv, all_reduce_array, derived_seed, seed_
 from paddlemix.models.runtime import resolve_attn, stop_token_ids
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
+from paddlemix.rewards.coverage import check_rewards_apply
+from paddlemix.rewards.runner import RewardErrors
 from paddlemix.rl.grpo.advantages import slot_advantages
 from paddlemix.rl.grpo.config import TrainConfig
 from paddlemix.rl.grpo.loss import LossCounts, grpo_loss, loss_weight
@@ -101,6 +103,8 @@ class GRPOTrainer(TrainingLoop):
             self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
         except ValueError as e:
             raise ConfigError(f"--reward_funcs: {e}") from None
+        check_rewards_apply(self.reward_funcs, self.dataset)
+        self.reward_errors = RewardErrors()
         self.precision = resolve_precision(m)
         # Flash attention only for half-precision weights (O2); O1 autocasting keeps float32 attention inputs.
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
@@ -159,7 +163,12 @@ class GRPOTrainer(TrainingLoop):
         start = time.perf_counter()
         for group in groups:
             score_group(
-                group, self.reward_funcs, self.reward_weights, self.model.config.model_type, self.global_step
+                group,
+                self.reward_funcs,
+                self.reward_weights,
+                self.model.config.model_type,
+                self.global_step,
+                self.reward_errors,
             )
         timings["time/rewards"] = time.perf_counter() - start
 
@@ -185,12 +194,15 @@ class GRPOTrainer(TrainingLoop):
 
         if t.log_completions:
             write_completions(completions_path(t.output_dir, self.env.rank), self.global_step, groups)
+        reward_errors = self.reward_errors.end_step(
+            names, g.max_reward_error_fraction, self.global_step + 1, all_reduce_array
+        )
         errors = sum(sum(group.reward_errors.values()) for group in groups)
         totals = all_reduce_array([*(prompts.drops[r] for r in DROP_REASONS), errors])
         drops = Counter(dict(zip(DROP_REASONS, totals[:2])))
         metrics = {f"drops/{r}": drops[r] for r in DROP_REASONS}
         metrics["groups"] = float(table.valid.sum())
-        metrics.update(sampling_metrics)
+        metrics.update(sampling_metrics, **reward_errors)
         stats = rollout_metrics(table)
         if stats:
             metrics.update(stats, reward_errors=float(totals[2]))
@@ -235,7 +247,13 @@ class GRPOTrainer(TrainingLoop):
                 new = generate_group(
                     self.model, self.processor, prompt, g, seed, group.slot, group.micro_step, self.eos
                 )
-                score_group(new, self.reward_funcs, self.reward_weights, self.model.config.model_type)
+                score_group(
+                    new,
+                    self.reward_funcs,
+                    self.reward_weights,
+                    self.model.config.model_type,
+                    errors=self.reward_errors,
+                )
                 replaced.append(new)
             groups = replaced
             table = gather_rewards(groups, names, self.slots_per_rank, self.env.rank, g.num_generations)
