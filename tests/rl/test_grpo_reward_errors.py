@@ -8,8 +8,8 @@ import pytest
 
 from paddlemix.rewards import register_reward
 from paddlemix.rewards.runner import RewardFailureError
-from paddlemix.rl.grpo.trainer import GRPOTrainer
 from paddlemix.rl.grpo.config import load_train_config
+from paddlemix.rl.grpo.trainer import GRPOTrainer
 from tests.rl.grpo_testing import train_argv
 
 
