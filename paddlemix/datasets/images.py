@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 from paddlemix.errors import UserError
+from paddlemix.image_files import read_rgb
 
 logger = logging.getLogger("paddlemix.datasets")
 
@@ -54,14 +55,11 @@ def check_image(path: str, check: str = "decode") -> str | None:
 
 
 def open_image(path: str) -> Image.Image:
-    """Decode `path` fully into an RGB image; raise BadImageError (never a PIL internal) if it is bad."""
+    """Decode `path` fully into an upright RGB image; raise BadImageError (never a PIL internal) if it is bad."""
     if not path or not os.path.isfile(path):
         raise BadImageError(f"missing: {path or '<no path>'}")
     try:
-        with Image.open(path) as img:
-            # load() decodes every pixel, which is what catches a truncated file; verify() would not.
-            img.load()
-            return img.convert("RGB")
+        return read_rgb(path)  # the loader eval and inference use too: EXIF orientation applied
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
         raise BadImageError(f"corrupt: {path} ({type(e).__name__}: {e})") from e
 

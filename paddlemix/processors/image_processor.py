@@ -11,9 +11,10 @@ import os
 from dataclasses import dataclass, fields
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from paddlemix.errors import read_json
+from paddlemix.image_files import read_rgb
 from paddlemix.models.hub import resolve_model_path
 
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -50,9 +51,7 @@ def load_image(path: str) -> Image.Image:
     if not os.path.isfile(path):
         raise ValueError(f"image file not found: {path!r}")
     try:
-        with Image.open(path) as image:
-            image.load()
-            return ImageOps.exif_transpose(image).convert("RGB")
+        return read_rgb(path)
     # Pillow reports damaged files with many exception types (OSError, SyntaxError, EOFError, struct.error).
     except Exception as err:
         raise ValueError(
