@@ -19,7 +19,8 @@ write it (`--learning_rate 1e-6`); `--grpo.beta 0` names the section explicitly.
 - An unknown key or flag is an error that lists the known ones; a value of the wrong type names its flag.
 - Validation lives in the dataclasses' `__post_init__` (per section, then across sections on the top
   level), so an object built in Python is checked exactly like one loaded from the command line.
-- An option that would have no effect is an error, except in one case: a command-line flag that switches a
+- An option that would have no effect is an error, whatever its value: the checks ask which fields the YAML
+  or the command line set (`is_set`), not whether a value differs from the default. One exception: a command-line flag that switches a
   feature off (`--save_strategy no`) over a YAML that configures that feature (`save_steps: 100`). That is
   what users do, so the YAML's options of the switched-off feature are dropped with a one-line warning. A
   section declares these in `SWITCHES` (`Switch`). Options set beside the switch in the same source (both in
@@ -28,6 +29,7 @@ write it (`--learning_rate 1e-6`); `--grpo.beta 0` names the section explicitly.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 import sys
@@ -48,6 +50,29 @@ _FALSE = {"false", "0", "no", "n", "off"}
 
 class ConfigError(UserError, ValueError):
     """A config that cannot be built; the message names the key or flag at fault."""
+
+
+# The flat names the YAML and the command line set, while `build_config` builds the sections from them.
+_GIVEN: contextvars.ContextVar[frozenset | None] = contextvars.ContextVar("given_options", default=None)
+
+
+def is_set(section, *names: str) -> bool:
+    """Whether the user set any of the fields `names` of `section` (in the YAML or on the command line).
+
+    "No effect" checks ask this, not whether the value differs from the default: `--advantage_epsilon 1e-4`
+    given beside `--scale_rewards none` is as ineffective as `2e-4`. A section built directly in Python has
+    no record of what was given; there a field counts as set when it differs from its default.
+    """
+    given = _GIVEN.get()
+    if given is not None:
+        return any(name in given for name in names)
+    fields = {f.name: f for f in dataclasses.fields(section)}
+    for name in names:
+        f = fields[name]
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if getattr(section, name) != default:
+            return True
+    return False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -252,6 +277,7 @@ def build_config(cls, values: dict[str, Any]):
             raise ConfigError(f"unknown option {name!r}")
         sec, _, tp = index[name]
         per_section[sec][name] = coerce(raw, tp, name)
+    token = _GIVEN.set(frozenset(values))
     try:
         built = {sec: _sections(cls)[sec](**kw) for sec, kw in per_section.items()}
         return cls(**built)
@@ -259,6 +285,8 @@ def build_config(cls, values: dict[str, Any]):
         raise
     except (ValueError, TypeError) as e:
         raise ConfigError(str(e)) from e
+    finally:
+        _GIVEN.reset(token)
 
 
 def switches(cls) -> list[Switch]:

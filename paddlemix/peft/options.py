@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paddlemix.config import ConfigError, opt
+from paddlemix.config import ConfigError, is_set, opt
 from paddlemix.peft.lora import DEFAULT_TARGET_MODULES, LoraConfig
 
 
@@ -33,14 +33,14 @@ class LoraOptions:
         if not self.lora_rank:
             unused = [
                 name
-                for name, default in (
-                    ("lora_alpha", 16.0),
-                    ("lora_dropout", 0.0),
-                    ("lora_target_modules", list(DEFAULT_TARGET_MODULES)),
-                    ("lora_train_merger", False),
-                    ("lora_train_vision_tower", False),
+                for name in (
+                    "lora_alpha",
+                    "lora_dropout",
+                    "lora_target_modules",
+                    "lora_train_merger",
+                    "lora_train_vision_tower",
                 )
-                if getattr(self, name) != default
+                if is_set(self, name)
             ]
             if unused:
                 raise ConfigError(f"--{unused[0]} has no effect without --lora_rank > 0")

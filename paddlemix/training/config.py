@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from paddlemix.config import ConfigError, Switch, opt
+from paddlemix.config import ConfigError, Switch, is_set, opt
 
 REC_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 ATTN_IMPLEMENTATIONS = ("eager", "flash", "sdpa", "flash_attention_2")
@@ -95,7 +95,10 @@ class ModelConfig:
             f"--fp16_opt_level must be O1 or O2, got {self.fp16_opt_level!r}",
         )
         half = self.bf16 or self.fp16
-        check(half or self.fp16_opt_level == "O1", "--fp16_opt_level has no effect without --bf16 or --fp16")
+        check(
+            half or not is_set(self, "fp16_opt_level"),
+            "--fp16_opt_level has no effect without --bf16 or --fp16",
+        )
         check(
             not self.amp_master_grad or (half and self.fp16_opt_level == "O2"),
             "--amp_master_grad has no effect unless --bf16/--fp16 with --fp16_opt_level O2",
@@ -253,13 +256,15 @@ class TrainerConfig:
             "set --max_steps or a positive --num_train_epochs",
         )
         check(
+            # The seed's run_grpo_counting.sh passes --num_train_epochs 1 beside --max_steps; its command line
+            # must parse, so this one check is on the value (1 is also what max_steps implies: one pass).
             self.max_steps <= 0 or self.num_train_epochs == 1.0,
             "--num_train_epochs has no effect when --max_steps is set",
         )
         check(self.save_total_limit is None or self.save_total_limit >= 1, "--save_total_limit must be >= 1")
         if self.save_strategy == "no":
             check(
-                self.save_steps == 500 and self.save_total_limit is None,
+                not is_set(self, "save_steps", "save_total_limit"),
                 "--save_steps/--save_total_limit have no effect with --save_strategy no",
             )
         check(
@@ -314,7 +319,7 @@ class DistributedConfig:
         )
         if not stage:
             check(
-                self.sharding_parallel_degree in (-1, 1)
-                and self.hybrid_parallel_topo_order == "sharding_first",
+                self.sharding_parallel_degree == 1
+                or not is_set(self, "sharding_parallel_degree", "hybrid_parallel_topo_order"),
                 "--sharding_parallel_degree/--hybrid_parallel_topo_order have no effect without --sharding",
             )

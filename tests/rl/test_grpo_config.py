@@ -139,3 +139,29 @@ def test_help_documents_every_field():
     ):
         assert flag in text
     assert "0 builds no reference model" in text
+
+
+BASE = ["--model_name_or_path", "m", "--dataset_name", "d", "--output_dir", "o"]
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        # given, whatever its value: the default value is as ineffective as any other
+        (["--scale_rewards", "none", "--advantage_epsilon", "1e-4"], "--advantage_epsilon has no effect"),
+        (["--scale_rewards", "none", "--advantage_epsilon", "2e-4"], "--advantage_epsilon has no effect"),
+        (["--max_resample", "3"], "--max_resample has no effect"),
+        (["--epsilon", "0.2"], "--epsilon/--epsilon_high have no effect"),
+        (["--beta", "0", "--kl_estimator", "k3"], "--kl_estimator has no effect"),
+        (["--save_strategy", "no", "--save_steps", "500"], "--save_steps/--save_total_limit have no effect"),
+        (["--lora_alpha", "16"], "--lora_alpha has no effect"),
+    ],
+)
+def test_an_option_with_no_effect_is_an_error_whatever_its_value(flags, message):
+    with pytest.raises(ValueError, match=message):
+        load_train_config(BASE + flags)
+
+
+def test_options_not_given_are_not_no_effect_errors():
+    cfg = load_train_config(BASE + ["--scale_rewards", "none", "--beta", "0", "--save_strategy", "no"])
+    assert cfg.grpo.advantage_epsilon == 1e-4 and cfg.trainer.save_steps == 500

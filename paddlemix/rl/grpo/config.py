@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paddlemix.config import Switch, load_config, opt, section
+from paddlemix.config import Switch, is_set, load_config, opt, section
 from paddlemix.peft.options import LoraOptions
 from paddlemix.rl.grpo.advantages import SCALE_REWARDS
 from paddlemix.rl.grpo.loss import KL_ESTIMATORS, LOSS_TYPES
@@ -102,11 +102,11 @@ class GRPOConfig:
             self.kl_estimator in KL_ESTIMATORS,
             f"--kl_estimator must be one of {sorted(KL_ESTIMATORS)}, got {self.kl_estimator!r}",
         )
-        check(self.beta > 0 or self.kl_estimator == "k3", "--kl_estimator has no effect with --beta 0")
+        check(self.beta > 0 or not is_set(self, "kl_estimator"), "--kl_estimator has no effect with --beta 0")
         check(self.entropy_coef >= 0, f"--entropy_coef must be >= 0, got {self.entropy_coef}")
         check(self.advantage_epsilon > 0, f"--advantage_epsilon must be > 0, got {self.advantage_epsilon}")
         check(
-            self.scale_rewards != "none" or self.advantage_epsilon == 1e-4,
+            self.scale_rewards != "none" or not is_set(self, "advantage_epsilon"),
             "--advantage_epsilon has no effect with --scale_rewards none",
         )
         check(self.scale_rewards in SCALE_REWARDS, f"--scale_rewards must be one of {SCALE_REWARDS}")
@@ -117,7 +117,7 @@ class GRPOConfig:
         )
         check(self.max_resample >= 1, f"--max_resample must be >= 1, got {self.max_resample}")
         check(
-            self.dynamic_sampling or self.max_resample == 3,
+            self.dynamic_sampling or not is_set(self, "max_resample"),
             "--max_resample has no effect without --dynamic_sampling",
         )
         if self.reward_weights is not None:
@@ -127,7 +127,7 @@ class GRPOConfig:
             )
         if self.num_iterations == 1:
             check(
-                self.epsilon == 0.2 and self.epsilon_high is None,
+                not is_set(self, "epsilon", "epsilon_high"),
                 "--epsilon/--epsilon_high have no effect with num_iterations=1: the ratio to the rollout "
                 "policy is exactly 1, so the clip never binds; set --num_iterations > 1 or drop them",
             )
