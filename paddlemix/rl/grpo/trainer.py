@@ -37,6 +37,7 @@ import paddle
 from paddlemix.config import ConfigError
 from paddlemix.distributed import DistEnv, all_reduce_array, derived_seed, seed_everything
 from paddlemix.models.runtime import resolve_attn, stop_token_ids
+from paddlemix.preflight import preflight_at_start
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
 from paddlemix.rewards.coverage import check_rewards_apply
@@ -105,6 +106,7 @@ class GRPOTrainer(TrainingLoop):
             raise ConfigError(f"--reward_funcs: {e}") from None
         check_rewards_apply(self.reward_funcs, self.dataset)
         self.reward_errors = RewardErrors()
+        preflight_at_start(cfg, self.dataset, self.reward_funcs)
         self.precision = resolve_precision(m)
         # Flash attention only for half-precision weights (O2); O1 autocasting keeps float32 attention inputs.
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)

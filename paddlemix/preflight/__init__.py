@@ -1,0 +1,14 @@
+"""Before a GRPO run: what will go wrong in it (data, GPU memory, reward hacking), in one table.
+
+    python -m paddlemix.preflight --config configs/grpo_rec.yaml [training flags] [--gpu_memory_gb 80] [--gpus 8] [--strict]
+
+- data (`data_check.py`): every image readable, its exact visual tokens, prompts over max_prompt_length;
+- budget (`memory.py`): GPU memory per rank from config.json alone, and the CPU training estimate;
+- red team (`red_team.py`): degenerate completions against every configured reward.
+
+Every training run logs a cheap version before its model loads (`report.preflight_at_start`).
+"""
+
+from paddlemix.preflight.report import Preflight, preflight_at_start, run_preflight
+
+__all__ = ["Preflight", "preflight_at_start", "run_preflight"]
