@@ -24,6 +24,8 @@ from paddlemix.metrics.answers import extract_answer
 from paddlemix.processors.image_processor import smart_resize
 
 THINK = "<think>I look at the image and reason about it.</think>"
+# Above the wrong answer by more than this is a finding; dense shaping rewards (digit_share) move by less.
+MARGIN = 0.01
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -138,6 +140,6 @@ def red_team(
                 except Exception as e:
                     findings.append(Finding(task, name, case, None, base, f"{type(e).__name__}: {e}"))
                     continue
-                if score is not None and score > base + 1e-9:
+                if score is not None and score > base + MARGIN:
                     findings.append(Finding(task, name, case, float(score), float(base)))
     return findings

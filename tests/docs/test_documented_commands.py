@@ -131,6 +131,7 @@ def checked():
     return failures, counts
 
 
+@pytest.mark.slow  # about 20 --help runs and 12 dry runs: ~60 s on 2 loaded cores
 def test_every_documented_command_and_flag_exists(checked):
     failures, counts = checked
     assert counts["help"] >= 10 and counts["dry-run"] >= 3, counts  # the pages were read
