@@ -49,11 +49,19 @@ class Group:
     advantages: paddle.Tensor | None = None  # (G,) float32
     old_logprobs: paddle.Tensor | None = None  # (G, T), only when num_iterations > 1
     ref_logprobs: paddle.Tensor | None = None  # (G, T), only when beta > 0
+    truncated: paddle.Tensor | None = None  # (G,) bool, set by mask_truncated_completions: no loss
+
+    @property
+    def loss_mask(self) -> paddle.Tensor:
+        """(G, T) int64: the completion mask, without the rows of truncated completions when those are masked."""
+        if self.truncated is None:
+            return self.completion_mask
+        return self.completion_mask * paddle.logical_not(self.truncated).astype("int64").unsqueeze(-1)
 
     @property
     def n_tokens(self) -> int:
         """Completion tokens that count in the loss."""
-        return int(self.completion_mask.sum())
+        return int(self.loss_mask.sum())
 
     @property
     def lengths(self) -> np.ndarray:
@@ -95,8 +103,13 @@ def generate_group(
     )
 
 
-def reward_columns(group: Group, model_type: str, global_step: int | None = None) -> dict[str, list]:
-    """The per-completion columns a reward function receives for one group (and the step, when given)."""
+def reward_columns(
+    group: Group, model_type: str, global_step: int | None = None, settings: dict | None = None
+) -> dict[str, list]:
+    """The per-completion columns a reward function receives for one group (and the step, when given).
+
+    `settings` are run-wide values (e.g. `max_completion_length`) given to every completion.
+    """
     g = len(group.texts)
     sample = group.prompt.sample
     # The image the answer's boxes are in: the only one, or the last of a multi-image prompt.
@@ -107,14 +120,22 @@ def reward_columns(group: Group, model_type: str, global_step: int | None = None
     )
     if global_step is not None:
         columns["global_step"] = [global_step] * g  # Vision-R1's staged rewards read it
+    columns["completion_tokens"] = [int(n) for n in group.lengths]
+    for key, value in (settings or {}).items():
+        columns[key] = [value] * g
     return columns
 
 
 def score_group(
-    group: Group, funcs: dict, weights: list[float], model_type: str, global_step: int | None = None
+    group: Group,
+    funcs: dict,
+    weights: list[float],
+    model_type: str,
+    global_step: int | None = None,
+    settings: dict | None = None,
 ) -> None:
     """Fill `group.rewards`, `per_func` and `reward_errors` (a failing reward scores 0 and is counted)."""
-    columns = reward_columns(group, model_type, global_step)
+    columns = reward_columns(group, model_type, global_step, settings)
     total, per_func, errors = compute_rewards(funcs, weights, group.texts, columns)
     group.rewards, group.per_func, group.reward_errors = total, per_func, errors
 
