@@ -32,6 +32,7 @@ RUNS = [
     ({"top_entropy_quantile": 0.2}, "entropy_kept_fraction"),
     ({"mask_truncated_completions": True}, "masked_truncated_fraction"),
     ({"reward_funcs": "test_length,overlong_penalty", "overlong_buffer": 3}, "rewards/overlong_penalty"),
+    ({"batched_rollouts": True, "per_device_train_batch_size": 2}, "loss"),
     ({"sync_ref_model": True, "ref_model_sync_steps": 1, "ref_model_mixup_alpha": 0.5}, "ref_model_synced"),
 ]
 
@@ -40,7 +41,9 @@ RUNS = [
     "flags, metric", RUNS, ids=[",".join(f"{k}={v}" for k, v in f.items()) for f, _ in RUNS]
 )
 def test_three_step_run_trains_with_the_option(counting_dir, tmp_path, flags, metric):
-    cfg = train_config(counting_dir, str(tmp_path), max_steps=3, per_device_train_batch_size=1, **flags)
+    cfg = train_config(
+        counting_dir, str(tmp_path), **{"max_steps": 3, "per_device_train_batch_size": 1, **flags}
+    )
     trainer = GRPOTrainer(cfg)
     before = {k: v.numpy().copy() for k, v in trainer.model.named_parameters()}
     history = trainer.train()

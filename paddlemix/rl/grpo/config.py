@@ -87,6 +87,11 @@ class GRPOConfig:
         "DAPO's soft overlong penalty (reward overlong_penalty): completions longer than "
         "max_completion_length - overlong_buffer lose up to 1, linearly",
     )
+    batched_rollouts: bool = opt(
+        False,
+        "one generate call for all of a micro-step's prompts x G (faster; samples then depend on the batching, "
+        "so a run is reproducible only with the same per-device batch)",
+    )
     sync_ref_model: bool = opt(
         False, "TR-DPO: every ref_model_sync_steps, ref = alpha · policy + (1 - alpha) · ref"
     )

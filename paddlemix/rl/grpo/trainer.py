@@ -50,6 +50,7 @@ from paddlemix.rl.grpo.rollout import (
     completions_path,
     gather_rewards,
     generate_group,
+    generate_groups,
     rollout_metrics,
     score_group,
     write_completions,
@@ -154,6 +155,11 @@ class GRPOTrainer(TrainingLoop):
         self.env.gather_parameters(self._wrapped)
         groups = []
         for micro, row in enumerate(prompts.rows):
+            live = [(slot, prompt) for slot, prompt in row if prompt is not None]
+            if g.batched_rollouts and live:
+                seed = derived_seed(t.seed, "rollout", index, live[0][0])
+                groups += generate_groups(self.model, self.processor, live, g, seed, micro, self.eos)
+                continue
             for slot, prompt in row:
                 if prompt is not None:
                     seed = derived_seed(t.seed, "rollout", index, slot)
