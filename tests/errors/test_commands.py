@@ -403,6 +403,19 @@ def _rows(root: str) -> list[Row]:
             ["REC.tar", "not a readable tar archive"],
             env={"DATA_DIR": os.path.join(root, "prepared")},
         ),
+        # issue 18
+        Row(
+            "train/cispo-without-cap",
+            [*train("cispo", good_rec), "--loss_type", "cispo"],
+            ["--loss_type cispo", "--epsilon_high"],
+            absent=out("cispo"),
+        ),
+        Row(
+            "train/unknown-estimator",
+            [*train("estimator", good_rec), "--advantage_estimator", "ppo"],
+            ["--advantage_estimator", "'ppo'"],
+            absent=out("estimator"),
+        ),
     ]
 
 
