@@ -1,7 +1,8 @@
 """Time and peak memory of one GRPO step on CPU, split into its parts, beside the same step in trl when installed.
 
     python benchmarks/bench_grpo_step.py [--width tiny|2b] [--model DIR] [--steps 5] [--generations 8]
-                                         [--prompts 2] [--length 64] [--threads 2] [--no-trl]
+                                         [--prompts 2] [--length 64] [--threads 2] [--loss_type grpo]
+                                         [--rollouts batched|per_prompt] [--no-trl]
 
 Ours: `GRPOTrainer` on the bundled tiny random Qwen2-VL (or `--model DIR`), synthetic counting scenes, G
 completions for each of `--prompts` prompts per step, at most `--length` tokens each, β = 0.04 (so a reference
@@ -20,10 +21,17 @@ of 151,936 rows (tied), and the tiny tokenizer (ids it does not know decode to n
 as a temporary checkpoint that both sides load. Its eos is practically never sampled, so completions run to
 `--length` tokens.
 
-trl (`trl.GRPOTrainer` on transformers/torch, CPU) runs the same model files, images, prompt, G, batch,
+trl (`trl.GRPOTrainer` on transformers/torch, CPU) runs the same model files, images, prompts, G, batch,
 length, β, learning rate and reward (completion length in characters, so both sides score alike); trl does
 not expose its split, so only its step time is compared (medians, as an occasional step of either side can
 take several times its usual time), also per completion token since completion lengths are random.
+
+Both sides do the same work: float32 weights and math (trl's CPU defaults are bf16 autocast and gradient
+checkpointing, both turned off here), no gradient checkpointing, the same `--loss_type`, β, ε, temperature
+1.0, no top-k / top-p, G, prompts per step, completion length, learning rate, gradient clipping and threads.
+Each side reports the settings its built trainer actually holds (`SETTINGS`), the script prints both, and it
+refuses to compare (exit 1) when they differ. Our rollouts default to `--rollouts batched` (one generate
+call per step for all prompts × G, as trl's); `per_prompt` is one call per prompt.
 Each side runs in its own process with `--threads` math threads (OMP_NUM_THREADS and the framework's
 setter). Peak memory is the process's peak resident set (VmHWM) over the measured steps, reset after the
 warm-up step; the resident set before them (model, reference, optimizer state) is printed beside it.
@@ -80,6 +88,8 @@ def parse_args():
     p.add_argument("--prompts", type=int, default=2, help="prompts per step")
     p.add_argument("--length", type=int, default=64, help="max completion tokens")
     p.add_argument("--threads", type=int, default=2, help="math threads of each framework")
+    p.add_argument("--loss_type", default="grpo", help="the loss aggregation, on both sides")
+    p.add_argument("--rollouts", choices=("batched", "per_prompt"), default="batched", help="our rollouts")
     p.add_argument("--no-trl", action="store_true", help="skip the trl comparison")
     p.add_argument("--side", choices=("ours", "trl"), help=argparse.SUPPRESS)  # one side, in a subprocess
     p.add_argument("--data", help=argparse.SUPPRESS)
@@ -146,6 +156,10 @@ def run_ours(args) -> dict:
         "per_device_train_batch_size": args.prompts,
         "max_completion_length": args.length,
         "top_k": 0,
+        "top_p": 1.0,
+        "temperature": 1.0,
+        "loss_type": args.loss_type,
+        "batched_rollouts": args.rollouts == "batched",
         "beta": 0.04,
         "learning_rate": 1e-5,
         "reward_funcs": "bench_length",
@@ -155,6 +169,29 @@ def run_ours(args) -> dict:
     }
     argv = [x for k, v in flags.items() for x in (f"--{k}", str(v))]
     trainer = GRPOTrainer(load_train_config(argv))
+    cfg, precision = trainer.cfg, trainer.precision
+    g, t = cfg.grpo, cfg.trainer
+    settings = {
+        "dtype": precision.weights_dtype
+        if precision.amp_dtype is None
+        else f"{precision.amp_dtype} autocast",
+        "param_dtype": str(next(iter(trainer.model.parameters())).dtype).replace("paddle.", ""),
+        "gradient_checkpointing": bool(cfg.model.recompute),
+        "threads": args.threads,
+        "loss_type": g.loss_type,
+        "beta": g.beta,
+        "epsilon": g.epsilon,
+        "num_iterations": g.num_iterations,
+        "temperature": g.temperature,
+        "top_k": g.top_k or 0,
+        "top_p": g.top_p,
+        "num_generations": g.num_generations,
+        "prompts_per_step": trainer.prompts_per_batch,
+        "max_completion_length": g.max_completion_length,
+        "learning_rate": t.learning_rate,
+        "max_grad_norm": t.max_grad_norm,
+        "scale_rewards": g.scale_rewards,
+    }
     trainer.train_step()  # warm-up
     before = reset_peak_memory()
     history = [trainer.train_step() for _ in range(args.steps)]
@@ -164,7 +201,7 @@ def run_ours(args) -> dict:
     result["tokens"] = statistics.mean(
         h["completion_length"] * args.generations * args.prompts for h in history
     )
-    result.update(rss_before=before, peak=peak_memory())
+    result.update(rss_before=before, peak=peak_memory(), settings=settings)
     return result
 
 
@@ -184,16 +221,19 @@ def run_trl(args) -> dict:
     samples = load_r1v(args.data, task="counting")
     n = args.prompts * (args.steps + 1)
     rows = [samples[i % len(samples)] for i in range(n)]
-    prompt = [
-        {
-            "role": "user",
-            "content": [
-                {"type": "image"},
-                {"type": "text", "text": R1V_TEMPLATE.format(Question=rows[0]["problem"])},
-            ],
-        }
+    prompts = [
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image"},
+                    {"type": "text", "text": R1V_TEMPLATE.format(Question=r["problem"])},
+                ],
+            }
+        ]
+        for r in rows
     ]
-    dataset = Dataset.from_dict({"prompt": [prompt] * n, "image": [open_image(r["image"]) for r in rows]})
+    dataset = Dataset.from_dict({"prompt": prompts, "image": [open_image(r["image"]) for r in rows]})
     times, tokens, memory = [], [], {}
 
     class Timer(TrainerCallback):
@@ -219,6 +259,13 @@ def run_trl(args) -> dict:
         beta=0.04,
         learning_rate=1e-5,
         temperature=1.0,
+        top_k=0,
+        top_p=1.0,
+        loss_type=args.loss_type,
+        bf16=False,
+        fp16=False,
+        gradient_checkpointing=False,
+        model_init_kwargs={"dtype": torch.float32},
         use_cpu=True,
         report_to="none",
         logging_steps=1,
@@ -234,8 +281,33 @@ def run_trl(args) -> dict:
         processing_class=load_reference_processor(args.model),
         callbacks=[Timer()],
     )
+    a = trainer.args
+    autocast = "bf16 autocast" if a.bf16 else "fp16 autocast" if a.fp16 else None
+    param_dtype = str(next(trainer.model.parameters()).dtype).replace("torch.", "")
+    settings = {
+        "dtype": autocast or param_dtype,
+        "param_dtype": param_dtype,
+        "gradient_checkpointing": bool(a.gradient_checkpointing or trainer.model.is_gradient_checkpointing),
+        "threads": torch.get_num_threads(),
+        "loss_type": trainer.loss_type,
+        "beta": trainer.beta,
+        "epsilon": a.epsilon,
+        "num_iterations": a.num_iterations,
+        "temperature": a.temperature,
+        "top_k": a.top_k or 0,
+        "top_p": a.top_p,
+        "num_generations": a.num_generations,
+        "prompts_per_step": a.per_device_train_batch_size
+        * a.gradient_accumulation_steps
+        // a.num_generations,
+        "max_completion_length": a.max_completion_length,
+        "learning_rate": a.learning_rate,
+        "max_grad_norm": a.max_grad_norm,
+        "scale_rewards": a.scale_rewards,
+    }
     trainer.train()
     return {
+        "settings": settings,
         "step": statistics.mean(times[1:]),
         "steps": times[1:],
         "tokens": statistics.mean(tokens[1:]),
@@ -255,9 +327,15 @@ def run_side(args, side: str) -> dict:
         "--model",
         args.model,
     ]
-    for flag in ("steps", "generations", "prompts", "length", "threads"):
+    for flag in ("steps", "generations", "prompts", "length", "threads", "loss_type", "rollouts"):
         argv += [f"--{flag}", str(getattr(args, flag))]
-    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads)}
+    threads = str(args.threads)
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "PADDLEMIX_NUM_THREADS": threads,
+    }
     out = subprocess.run(argv, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout
     lines = [line for line in out.splitlines() if line.startswith(RESULT)]
     return json.loads(lines[-1][len(RESULT) :])
@@ -287,13 +365,27 @@ def main():
     report(args, ours, theirs, have_trl)
 
 
+def compare_settings(ours: dict, theirs: dict) -> list[str]:
+    """Print both sides' effective settings; the names of those that differ."""
+    print(f"\n{'setting':24s} {'ours':>14s} {'trl':>14s}")
+    differ = []
+    for key in ours:
+        mine, other = ours[key], theirs.get(key)
+        same = mine == other or (
+            isinstance(mine, float) and isinstance(other, float) and abs(mine - other) < 1e-12
+        )
+        differ += [] if same else [key]
+        print(f"{key:24s} {str(mine):>14s} {str(other):>14s}{'' if same else '   <- differs'}")
+    return differ
+
+
 def report(args, ours: dict, theirs: dict | None, have_trl: bool) -> None:
     """Print the split of our step, both step times and peak memories, and the ratios."""
     model = "2B widths, 2 layers" if args.width == "2b" else os.path.basename(os.path.normpath(args.model))
     print(
         f"\nGRPO step, CPU float32, {args.threads} threads each: {model}, "
-        f"{args.prompts} prompts x G={args.generations}, <= {args.length} tokens, beta 0.04; "
-        f"{args.steps} steps after 1 warm-up"
+        f"{args.prompts} prompts x G={args.generations}, <= {args.length} tokens, beta 0.04, "
+        f"loss_type {args.loss_type}, our rollouts {args.rollouts}; {args.steps} steps after 1 warm-up"
     )
     print(f"{'part':16s} {'ms':>9s} {'share':>7s}")
     for name, _ in PARTS:
@@ -305,6 +397,10 @@ def report(args, ours: dict, theirs: dict | None, have_trl: bool) -> None:
         reason = "--no-trl" if args.no_trl else "trl (with torch, transformers, datasets) is not installed"
         print(f"trl: not run ({reason})")
         return
+    differ = compare_settings(ours["settings"], theirs["settings"])
+    if differ:
+        print(f"refusing to compare: the sides differ in {', '.join(differ)}")
+        sys.exit(1)
     print(f"{'step (trl)':16s} {theirs['step'] * 1e3:9.1f}   {_spread(theirs)}")
     # Medians: a trl step now and then takes several times its usual time on this machine.
     time_ratio = statistics.median(ours["steps"]) / statistics.median(theirs["steps"])

@@ -17,6 +17,7 @@ r"""Rule-based GRPO rewards, registered by name. Each wraps a metric of `paddlem
 | `aff_non_repeat`     | affordance.py   | Affordance-R1: no repeated sentences (0/1)                             |
 | `aff_box_num`        | affordance.py   | Affordance-R1: as many items as ground-truth objects (0/1)             |
 | `aff_recognition`    | affordance.py   | Affordance-R1: affordance word matches, per item (0..1)                |
+| `overlong_penalty`   | length.py       | DAPO: 0 up to L_max − overlong_buffer tokens, then linearly to −1      |
 
 Detection and grounding (each file's docstring has the formulas and the seed each one follows):
 `vision_r1_dual_format`, `vision_r1_precision`, `vision_r1_recall` (detection.py, Vision-R1); `od_ap`,
@@ -35,6 +36,7 @@ from paddlemix.rewards import (  # noqa: F401
     detection,
     dispatch,
     grounding,
+    length,
     math_answer,
     ocr,
     ovd,

@@ -437,6 +437,18 @@ def _rows(root: str) -> list[Row]:
                 _train_yaml(root, "boom", good_rec, rec_root, model, reward_funcs=["boom"]),
             ],
             ["'boom'", "ZeroDivisionError: division by zero", "--max_reward_error_fraction"],
+        # issue 18
+        Row(
+            "train/cispo-without-cap",
+            [*train("cispo", good_rec), "--loss_type", "cispo"],
+            ["--loss_type cispo", "--epsilon_high"],
+            absent=out("cispo"),
+        ),
+        Row(
+            "train/unknown-estimator",
+            [*train("estimator", good_rec), "--advantage_estimator", "ppo"],
+            ["--advantage_estimator", "'ppo'"],
+            absent=out("estimator"),
         ),
     ]
 

@@ -28,6 +28,7 @@ BUILTIN = [
     "od_ap50",
     "od_length",
     "ovd_accuracy",
+    "overlong_penalty",  # issue 18
     "pr1_grounding_format",
     "rec_format",
     "rec_iou",

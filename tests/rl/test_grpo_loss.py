@@ -356,13 +356,15 @@ def test_dapo_over_micro_batches_is_the_token_mean_of_the_step():
 # ---------------------------------------------------------------- registry and errors
 
 
-def test_registry_lists_the_four_modes_and_rejects_duplicates_and_unknowns():
-    assert sorted(LOSS_TYPES) == ["bnpo", "dapo", "dr_grpo", "grpo"]
+def test_registry_lists_the_modes_and_rejects_duplicates_and_unknowns():
+    assert sorted(LOSS_TYPES) == ["bnpo", "cispo", "dapo", "dr_grpo", "grpo", "sapo"]
     with pytest.raises(
-        ValueError, match="'grpo' is already registered; registered: bnpo, dapo, dr_grpo, grpo"
+        ValueError, match="'grpo' is already registered; registered: bnpo, cispo, dapo, dr_grpo, grpo, sapo"
     ):
         register_loss_aggregation("grpo")(lambda masked_loss, mask, **_: masked_loss.sum())
-    with pytest.raises(ValueError, match="unknown loss_type 'gspo'; registered: bnpo, dapo, dr_grpo, grpo"):
+    with pytest.raises(
+        ValueError, match="unknown loss_type 'gspo'; registered: bnpo, cispo, dapo, dr_grpo, grpo, sapo"
+    ):
         get_loss_aggregation("gspo")
     with pytest.raises(ValueError, match="unknown loss_type 'gspo'"):
         grpo_loss(

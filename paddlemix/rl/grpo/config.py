@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from paddlemix.config import Switch, is_set, load_config, opt, section
 from paddlemix.peft.options import LoraOptions
-from paddlemix.rl.grpo.advantages import SCALE_REWARDS
+from paddlemix.rl.grpo.advantages import ADVANTAGE_ESTIMATORS, MULTI_OBJECTIVE_AGGREGATIONS, SCALE_REWARDS
 from paddlemix.rl.grpo.loss import KL_ESTIMATORS, LOSS_TYPES
+from paddlemix.rl.grpo.objectives import IMPORTANCE_SAMPLING_LEVELS
 from paddlemix.training.config import (
     DataConfig,
     DistributedConfig,
@@ -49,7 +50,53 @@ class GRPOConfig:
     num_iterations: int = opt(
         1, "μ: optimizer steps per batch of rollouts, against the log-probs stored at rollout"
     )
-    loss_type: str = opt("grpo", "grpo | bnpo | dr_grpo | dapo: how per-token losses are averaged (loss.py)")
+    loss_type: str = opt(
+        "grpo",
+        "grpo | bnpo | dr_grpo | dapo: how per-token losses are averaged (loss.py); cispo | sapo: those "
+        "objectives (objectives.py), aggregated as dapo | grpo (trl's pairing)",
+    )
+    importance_sampling_level: str = opt(
+        "token",
+        "token | sequence (GSPO: one ratio per sequence, its mean log-ratio) | gspo_token (the sequence ratio "
+        "with a per-token gradient)",
+    )
+    delta: float | None = opt(
+        None, "INTELLECT-2's two-sided clip: the unclipped ratio is capped at delta (> 1 + epsilon_high)"
+    )
+    sapo_temperature_pos: float = opt(
+        1.0, "sapo: the soft gate's temperature τ for tokens with advantage > 0"
+    )
+    sapo_temperature_neg: float = opt(1.05, "sapo: τ for tokens with advantage <= 0")
+    advantage_estimator: str = opt(
+        "grpo",
+        "grpo | rloo | reinforce_plus_plus | reinforce_plus_plus_baseline: rewards -> advantages (advantages.py)",
+    )
+    multi_objective_aggregation: str = opt(
+        "sum_then_normalize",
+        "sum_then_normalize | normalize_then_sum (GDPO: each reward normalised within its group, then summed "
+        "and normalised over the batch)",
+    )
+    top_entropy_quantile: float = opt(
+        1.0, "train the policy term only on each group's top-q highest-entropy tokens (0.2: the 80/20 rule)"
+    )
+    mask_truncated_completions: bool = opt(
+        False, "DAPO: completions cut at max_completion_length (no eos) get no loss"
+    )
+    overlong_buffer: int | None = opt(
+        None,
+        "DAPO's soft overlong penalty (reward overlong_penalty): completions longer than "
+        "max_completion_length - overlong_buffer lose up to 1, linearly",
+    )
+    batched_rollouts: bool = opt(
+        False,
+        "one generate call for all of a micro-step's prompts x G (faster; samples then depend on the batching, "
+        "so a run is reproducible only with the same per-device batch)",
+    )
+    sync_ref_model: bool = opt(
+        False, "TR-DPO: every ref_model_sync_steps, ref = alpha · policy + (1 - alpha) · ref"
+    )
+    ref_model_mixup_alpha: float = opt(0.6, "sync_ref_model: the weight alpha of the policy")
+    ref_model_sync_steps: int = opt(512, "sync_ref_model: optimizer steps between syncs")
     scale_rewards: str = opt("group", "group | batch | none: what the centred rewards are divided by")
     advantage_epsilon: float = opt(1e-4, "added to the std the centred rewards are divided by")
     entropy_coef: float = opt(
@@ -73,7 +120,7 @@ class GRPOConfig:
         Switch(
             ("num_iterations",),
             lambda v: v["num_iterations"] == 1,
-            ("epsilon", "epsilon_high"),
+            ("epsilon", "epsilon_high", "delta"),
             "the clip (with one update per rollout the ratio is exactly 1)",
         ),
     )
@@ -125,11 +172,91 @@ class GRPOConfig:
                 len(self.reward_weights) == len(self.reward_funcs),
                 f"{len(self.reward_weights)} --reward_weights for {len(self.reward_funcs)} --reward_funcs",
             )
+        self._check_objectives()
         if self.num_iterations == 1:
             check(
-                not is_set(self, "epsilon", "epsilon_high"),
+                not is_set(self, "epsilon") and (not is_set(self, "epsilon_high") or self.loss_type == "cispo"),
                 "--epsilon/--epsilon_high have no effect with num_iterations=1: the ratio to the rollout "
                 "policy is exactly 1, so the clip never binds; set --num_iterations > 1 or drop them",
+            )
+
+    def _check_objectives(self):
+        """The options of issue 18's objectives, estimators, masks and reference syncing."""
+        check(
+            self.importance_sampling_level in IMPORTANCE_SAMPLING_LEVELS,
+            f"--importance_sampling_level must be one of {IMPORTANCE_SAMPLING_LEVELS}, "
+            f"got {self.importance_sampling_level!r}",
+        )
+        check(
+            self.advantage_estimator in ADVANTAGE_ESTIMATORS,
+            f"--advantage_estimator must be one of {sorted(ADVANTAGE_ESTIMATORS)}, got {self.advantage_estimator!r}",
+        )
+        check(
+            self.multi_objective_aggregation in MULTI_OBJECTIVE_AGGREGATIONS,
+            f"--multi_objective_aggregation must be one of {MULTI_OBJECTIVE_AGGREGATIONS}, "
+            f"got {self.multi_objective_aggregation!r}",
+        )
+        gdpo = self.multi_objective_aggregation == "normalize_then_sum"
+        check(
+            not gdpo or (self.advantage_estimator == "grpo" and self.scale_rewards == "group"),
+            "--multi_objective_aggregation normalize_then_sum normalises each reward within its group and the "
+            "sum over the batch itself: --advantage_estimator and --scale_rewards have no effect with it",
+        )
+        check(
+            self.advantage_estimator == "grpo" or self.scale_rewards == "group",
+            f"--scale_rewards has no effect with --advantage_estimator {self.advantage_estimator}",
+        )
+        cispo, sapo = self.loss_type == "cispo", self.loss_type == "sapo"
+        check(
+            not cispo or self.epsilon_high is not None,
+            "--loss_type cispo caps the importance weight itself at --epsilon_high: set it (trl recommends 5.0)",
+        )
+        check(not cispo or self.delta is None, "--delta has no effect with --loss_type cispo")
+        check(
+            sapo or (self.sapo_temperature_pos == 1.0 and self.sapo_temperature_neg == 1.05),
+            "--sapo_temperature_pos/--sapo_temperature_neg have no effect without --loss_type sapo",
+        )
+        check(not sapo or self.delta is None, "--delta has no effect with --loss_type sapo")
+        check(
+            self.sapo_temperature_pos > 0 and self.sapo_temperature_neg > 0,
+            "--sapo_temperature_pos/--sapo_temperature_neg must be > 0",
+        )
+        high = self.epsilon if self.epsilon_high is None else self.epsilon_high
+        check(
+            self.delta is None or self.delta > 1 + high,
+            f"--delta ({self.delta}) must be > 1 + epsilon_high ({1 + high:g}), or it clips below the PPO clip",
+        )
+        if self.num_iterations == 1:
+            check(
+                self.delta is None
+                and (not sapo or (self.sapo_temperature_pos, self.sapo_temperature_neg) == (1.0, 1.05)),
+                "--delta/--sapo_temperature_* have no effect with num_iterations=1: the ratio to the rollout "
+                "policy is exactly 1; set --num_iterations > 1 or drop them",
+            )
+        check(
+            0.0 <= self.top_entropy_quantile <= 1.0,
+            f"--top_entropy_quantile must be in [0, 1], got {self.top_entropy_quantile}",
+        )
+        penalised = "overlong_penalty" in self.reward_funcs
+        check(
+            penalised == (self.overlong_buffer is not None),
+            "--overlong_buffer sets the reward overlong_penalty's ramp: give both or neither",
+        )
+        check(
+            self.overlong_buffer is None or 0 < self.overlong_buffer < self.max_completion_length,
+            f"--overlong_buffer must be in (0, max_completion_length={self.max_completion_length})",
+        )
+        if self.sync_ref_model:
+            check(self.beta > 0, "--sync_ref_model syncs the reference model, which --beta 0 does not build")
+            check(
+                0 < self.ref_model_mixup_alpha <= 1,
+                f"--ref_model_mixup_alpha must be in (0, 1], got {self.ref_model_mixup_alpha}",
+            )
+            check(self.ref_model_sync_steps >= 1, "--ref_model_sync_steps must be >= 1")
+        else:
+            check(
+                self.ref_model_mixup_alpha == 0.6 and self.ref_model_sync_steps == 512,
+                "--ref_model_mixup_alpha/--ref_model_sync_steps have no effect without --sync_ref_model",
             )
 
 
@@ -148,6 +275,10 @@ class TrainConfig:
         """Combinations across sections."""
         t, g = self.trainer, self.grpo
         self.lora.check_model_options(self.model.freeze_vision)
+        check(
+            not (g.sync_ref_model and self.lora.enabled),
+            "--sync_ref_model needs a separate reference model; with LoRA the reference is the adapter-free policy",
+        )
         if t.save_strategy == "steps":
             check(
                 t.save_steps % g.num_iterations == 0,

@@ -1,4 +1,4 @@
-"""The GRPO loss: a per-token PPO clip plus a k3 KL penalty, aggregated over tokens by `loss_type`.
+"""The GRPO loss: a per-token policy objective plus a KL penalty, aggregated over tokens by `loss_type`.
 
 Shapes: n completions (prompts × G), T completion tokens (right-padded); `mask` (n, T) is 1 on the tokens
 that count (through the first eos) and 0 on padding. The math is float32, and the gradient flows only
@@ -9,6 +9,10 @@ through the current policy's log-probs `logp`.
     k3        = exp(ref − logp) − (ref − logp) − 1
     per_token = surrogate + β·KL, KL one of `KL_ESTIMATORS` (default k3)
 
+That surrogate is the "clip" objective at token level; `importance_sampling_level` (GSPO), `delta`, and the
+cispo / sapo loss types swap in the others of `objectives.py` (trl's `_compute_loss`, exposed as
+`per_token_policy_loss`).
+
 With μ = 1 (one update per rollout) `old_logp` is `logp.detach()`, so ratio = 1 and the clip never binds;
 with μ > 1 it holds the log-probs stored at rollout time.
 
@@ -18,6 +22,8 @@ The aggregations (`loss_type`), a registry (`@register_loss_aggregation(name, no
     bnpo     token mean over the micro-batch
     dr_grpo  sum / (n · max_completion_length): a constant divisor, so no length bias (Dr. GRPO)
     dapo     sum / num_items_in_batch, the completion-token count of the whole optimizer step (DAPO)
+    cispo    dapo's aggregation of the cispo objective (trl's pairing)
+    sapo     grpo's aggregation of the sapo objective (trl's pairing)
 
 A trainer computes the loss in pieces (one piece per backward: a prompt's group of completions) over
 accumulation micro-steps and ranks, and data-parallel training *averages* gradients over ranks. Each
@@ -44,6 +50,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import paddle
+
+from paddlemix.rl.grpo.objectives import (
+    IMPORTANCE_SAMPLING_LEVELS,
+    ObjectiveOptions,
+    get_policy_objective,
+    importance_weights,
+)
 
 AggregationFn = Callable[..., paddle.Tensor]
 
@@ -96,6 +109,7 @@ class Aggregation:
 
     fn: AggregationFn
     normaliser: Normaliser
+    objective: str = "clip"  # the per-token policy objective (objectives.py) this loss_type uses
 
 
 _AGGREGATIONS: dict[str, Aggregation] = {}
@@ -105,13 +119,18 @@ LOSS_TYPES = _AGGREGATIONS.keys()
 
 
 def register_loss_aggregation(
-    name: str, fn: AggregationFn | None = None, *, normaliser: Normaliser = per_piece_of_micro_batch
+    name: str,
+    fn: AggregationFn | None = None,
+    *,
+    normaliser: Normaliser = per_piece_of_micro_batch,
+    objective: str = "clip",
 ):
     """Register `fn(masked_loss, mask, *, max_completion_length, num_items_in_batch) -> scalar` as `name`.
 
     Used as `@register_loss_aggregation(name, normaliser=...)` or bare, `register_loss_aggregation(name, fn)`.
     `masked_loss` and `mask` are float32 (n, T), and `masked_loss` is already 0 wherever `mask` is.
     `normaliser` weighs each piece of a step's loss (see the module docstring); trainers need no change.
+    `objective` names the per-token policy objective (`paddlemix.rl.grpo.objectives`) the loss_type uses.
     """
 
     def add(f: AggregationFn) -> AggregationFn:
@@ -121,7 +140,8 @@ def register_loss_aggregation(
             raise ValueError(
                 f"loss aggregation {name!r} is already registered; registered: {', '.join(sorted(LOSS_TYPES))}"
             )
-        _AGGREGATIONS[name] = Aggregation(f, normaliser)
+        get_policy_objective(objective)
+        _AGGREGATIONS[name] = Aggregation(f, normaliser, objective)
         return f
 
     return add if fn is None else add(fn)
@@ -179,6 +199,11 @@ def _dapo(masked_loss, mask, *, num_items_in_batch=None, **_):
     else:
         count = paddle.to_tensor(float(num_items_in_batch), dtype="float32")
     return masked_loss.sum() / paddle.clip(count, min=1.0)
+
+
+# trl's pairings: CISPO sums over the step's tokens like dapo, SAPO averages per sequence like grpo.
+register_loss_aggregation("cispo", _dapo, normaliser=per_token_of_step, objective="cispo")
+register_loss_aggregation("sapo", _grpo, normaliser=per_completion, objective="sapo")
 
 
 def _float_mask(mask: paddle.Tensor, like: paddle.Tensor) -> paddle.Tensor:
@@ -250,25 +275,15 @@ def clipped_surrogate(
     it). A token is clipped where the clipped term wins the min, i.e. ratio > 1 + ε_high with A > 0 or
     ratio < 1 − ε with A < 0: exactly the tokens that get no gradient (trl's "region" clip ratio).
     """
-    epsilon_high = epsilon if epsilon_high is None else epsilon_high
-    if not 0.0 <= epsilon < 1.0:
-        raise ValueError(
-            f"epsilon must be in [0, 1) so that the ratio's lower bound 1 - epsilon > 0, got {epsilon}"
-        )
-    if epsilon_high < 0.0:
-        raise ValueError(f"epsilon_high must be >= 0, got {epsilon_high}")
-    logp = logp.astype("float32")
-    old_logp = logp.detach() if old_logp is None else old_logp.detach().astype("float32")
-    if list(old_logp.shape) != list(logp.shape):
-        raise ValueError(f"old_logp has shape {list(old_logp.shape)}, logp {list(logp.shape)}")
-    adv = _per_token_advantages(advantages, logp)
-    ratio = paddle.exp(logp - old_logp)
-    unclipped = ratio * adv
-    clipped = paddle.clip(ratio, 1.0 - epsilon, 1.0 + epsilon_high) * adv
-    is_clipped = clipped < unclipped
-    # `where` on the comparison that defines is_clipped, so the branch taken and the reported clip always
-    # agree; on a tie (every token when μ = 1) the unclipped term carries the whole gradient.
-    return -paddle.where(is_clipped, clipped, unclipped), is_clipped
+    return policy_terms(
+        "grpo",
+        logp,
+        old_logp,
+        advantages,
+        paddle.ones(logp.shape),
+        epsilon=epsilon,
+        epsilon_high=epsilon_high,
+    )
 
 
 def _per_token_advantages(advantages: paddle.Tensor, logp: paddle.Tensor) -> paddle.Tensor:
@@ -280,6 +295,65 @@ def _per_token_advantages(advantages: paddle.Tensor, logp: paddle.Tensor) -> pad
     if list(advantages.shape) == list(logp.shape):
         return advantages
     raise ValueError(f"advantages have shape {list(advantages.shape)}; expected ({n},) or {list(logp.shape)}")
+
+
+def policy_terms(
+    loss_type: str,
+    logp: paddle.Tensor,
+    old_logp: paddle.Tensor | None,
+    advantages: paddle.Tensor,
+    mask: paddle.Tensor,
+    *,
+    importance_sampling_level: str = "token",
+    **options,
+) -> tuple[paddle.Tensor, paddle.Tensor]:
+    """The per-token policy loss (n, T) of `loss_type`'s objective, and where its clip binds, (n, T) bool.
+
+    Shapes as `per_token_policy_loss`; `options` are the fields of `ObjectiveOptions`.
+    """
+    objective = get_policy_objective(get_aggregation(loss_type).objective)
+    opts = ObjectiveOptions(**options)
+    if not 0.0 <= opts.epsilon < 1.0:
+        raise ValueError(
+            f"epsilon must be in [0, 1) so that the ratio's lower bound 1 - epsilon > 0, got {opts.epsilon}"
+        )
+    if opts.high < 0.0:
+        raise ValueError(f"epsilon_high must be >= 0, got {opts.high}")
+    if importance_sampling_level not in IMPORTANCE_SAMPLING_LEVELS:
+        raise ValueError(
+            f"unknown importance_sampling_level {importance_sampling_level!r}; "
+            f"known: {', '.join(IMPORTANCE_SAMPLING_LEVELS)}"
+        )
+    logp = logp.astype("float32")
+    old_logp = logp.detach() if old_logp is None else old_logp.detach().astype("float32")
+    if list(old_logp.shape) != list(logp.shape):
+        raise ValueError(f"old_logp has shape {list(old_logp.shape)}, logp {list(logp.shape)}")
+    float_mask = _float_mask(mask, logp)
+    adv = _per_token_advantages(advantages, logp)
+    weight = importance_weights(logp, old_logp, float_mask, importance_sampling_level)
+    loss, clipped = objective(weight, adv, logp, opts)
+    return loss.expand(logp.shape), clipped.expand(logp.shape)
+
+
+def per_token_policy_loss(
+    loss_type: str,
+    logp: paddle.Tensor,
+    old_logp: paddle.Tensor | None,
+    advantages: paddle.Tensor,
+    mask: paddle.Tensor,
+    **options,
+) -> paddle.Tensor:
+    """trl's `per_token_loss` of `_compute_loss` (before KL and aggregation), (n, T) float32.
+
+    logp: (n, T) current log-probs (the gradient flows through them); old_logp: (n, T), or None for
+    `logp.detach()`; advantages: (n,) or (n, T); mask: (n, T), used by the sequence-level weights.
+    options: `importance_sampling_level` (token | sequence | gspo_token), `epsilon`, `epsilon_high`, `delta`,
+    `sapo_temperature_pos`, `sapo_temperature_neg`. A sequence-level loss is broadcast over its row, where
+    trl keeps it (n, 1). For example, in a notebook:
+
+        per_token_policy_loss("sapo", logp, old_logp, adv, mask, sapo_temperature_neg=1.05)
+    """
+    return policy_terms(loss_type, logp, old_logp, advantages, mask, **options)[0]
 
 
 def grpo_loss(
@@ -298,12 +372,19 @@ def grpo_loss(
     kl_estimator: str = "k3",
     entropy: paddle.Tensor | None = None,
     entropy_coef: float = 0.0,
+    importance_sampling_level: str = "token",
+    delta: float | None = None,
+    sapo_temperature_pos: float = 1.0,
+    sapo_temperature_neg: float = 1.05,
+    policy_mask: paddle.Tensor | None = None,
 ) -> tuple[paddle.Tensor, dict[str, paddle.Tensor]]:
     """The scalar GRPO loss of a micro-batch and its metrics; see the module docstring for the formula.
 
     logp: (n, T) current log-probs, the only input the gradient flows through. old_logp: (n, T), or None
     for μ = 1. ref_logp: (n, T) under the frozen reference; None exactly when beta == 0. advantages: (n,).
-    mask: (n, T). kl_estimator: a name of `KL_ESTIMATORS`. Metrics are detached 0-d float32 tensors, token means over this micro-batch: `kl` (only
+    mask: (n, T). kl_estimator: a name of `KL_ESTIMATORS`. policy_mask: (n, T) bool, the tokens whose policy
+    term counts (top_entropy_quantile; as trl, the KL and the aggregation's token count still use `mask`).
+    importance_sampling_level, delta and the sapo temperatures: see `per_token_policy_loss`. Metrics are detached 0-d float32 tensors, token means over this micro-batch: `kl` (only
     when beta > 0), `clip_ratio`, and its split `clip_ratio_low` (A < 0) and `clip_ratio_high` (A > 0).
     """
     if beta < 0:
@@ -314,7 +395,23 @@ def grpo_loss(
         raise ValueError("beta=0 ignores ref_logp; pass None (and build no reference model)")
     get_loss_aggregation(loss_type)
     float_mask = _float_mask(mask, logp)
-    per_token, is_clipped = clipped_surrogate(logp, old_logp, advantages, epsilon, epsilon_high)
+    per_token, is_clipped = policy_terms(
+        loss_type,
+        logp,
+        old_logp,
+        advantages,
+        mask,
+        importance_sampling_level=importance_sampling_level,
+        epsilon=epsilon,
+        epsilon_high=epsilon_high,
+        delta=delta,
+        sapo_temperature_pos=sapo_temperature_pos,
+        sapo_temperature_neg=sapo_temperature_neg,
+    )
+    if policy_mask is not None:
+        kept = _float_mask(policy_mask, logp)
+        per_token = per_token * kept
+        is_clipped = paddle.logical_and(is_clipped, kept > 0)
     metrics = {}
     if beta > 0:
         if list(ref_logp.shape) != list(logp.shape):

@@ -2,7 +2,9 @@
 
 The image and prompt are encoded once per group; `generate` copies the KV cache G times. Each group's
 sampling is seeded from (seed, rollout batch, global slot), so a prompt gets the same completions whichever
-rank generates it and whatever the world size. Completions end at their first eos (the mask includes it);
+rank generates it and whatever the world size. With `batched_rollouts` one call generates all of a
+micro-step's prompts × G (`generate_groups`, left-padded), seeded from its first slot: faster, but the
+samples then depend on which prompts share the call (greedy decoding gives the per-prompt tokens). Completions end at their first eos (the mask includes it);
 image and video placeholder tokens are never sampled, since a training forward would try to fill them with
 image features.
 
@@ -50,11 +52,19 @@ class Group:
     advantages: paddle.Tensor | None = None  # (G,) float32
     old_logprobs: paddle.Tensor | None = None  # (G, T), only when num_iterations > 1
     ref_logprobs: paddle.Tensor | None = None  # (G, T), only when beta > 0
+    truncated: paddle.Tensor | None = None  # (G,) bool, set by mask_truncated_completions: no loss
+
+    @property
+    def loss_mask(self) -> paddle.Tensor:
+        """(G, T) int64: the completion mask, without the rows of truncated completions when those are masked."""
+        if self.truncated is None:
+            return self.completion_mask
+        return self.completion_mask * paddle.logical_not(self.truncated).astype("int64").unsqueeze(-1)
 
     @property
     def n_tokens(self) -> int:
         """Completion tokens that count in the loss."""
-        return int(self.completion_mask.sum())
+        return int(self.loss_mask.sum())
 
     @property
     def lengths(self) -> np.ndarray:
@@ -67,7 +77,42 @@ def generate_group(
     model, processor, prompt: Prompt, cfg: GRPOConfig, seed: int, slot: int, micro_step: int, eos: list[int]
 ) -> Group:
     """Sample cfg.num_generations completions of one prompt, seeded with `seed`."""
-    inputs = prompt.tensors()
+    return generate_groups(model, processor, [(slot, prompt)], cfg, seed, micro_step, eos)[0]
+
+
+def _left_padded(prompts: list[Prompt], pad_id: int) -> dict:
+    """The prompts' inputs as one left-padded batch: input_ids / attention_mask (b, S), images concatenated."""
+    width = max(p.length for p in prompts)
+    ids = np.full((len(prompts), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(prompts), width), dtype=np.int64)
+    for i, p in enumerate(prompts):
+        ids[i, width - p.length :] = p.inputs["input_ids"][0]
+        mask[i, width - p.length :] = p.inputs["attention_mask"][0]
+    batch = {"input_ids": ids, "attention_mask": mask}
+    for key in ("pixel_values", "image_grid_thw"):
+        if key in prompts[0].inputs:
+            batch[key] = np.concatenate([p.inputs[key] for p in prompts], axis=0)
+    return {k: paddle.to_tensor(v) for k, v in batch.items()}
+
+
+@paddle.no_grad()
+def generate_groups(
+    model,
+    processor,
+    prompts: list[tuple[int, Prompt]],
+    cfg: GRPOConfig,
+    seed: int,
+    micro_step: int,
+    eos: list[int],
+) -> list[Group]:
+    """Sample cfg.num_generations completions of each (slot, prompt) in one `generate` call, seeded with `seed`.
+
+    The prompts are left-padded into one batch; each is encoded once (its images too) and its cache copied G
+    times, and finished rows leave the batch. Each group keeps its own unpadded prompt for the training
+    forward, and its completions trimmed to its longest.
+    """
+    pad_id = processor.tokenizer.pad_token_id
+    inputs = prompts[0][1].tensors() if len(prompts) == 1 else _left_padded([p for _, p in prompts], pad_id)
     paddle.seed(seed)
     out = model.generate(
         **inputs,
@@ -78,26 +123,39 @@ def generate_group(
         top_k=cfg.top_k or None,
         num_return_sequences=cfg.num_generations,
         eos_token_id=eos,
-        pad_token_id=processor.tokenizer.pad_token_id,
+        pad_token_id=pad_id,
         return_logprobs=True,
         suppress_token_ids=[model.config.image_token_id, model.config.video_token_id],
     )
     completion = out.sequences[:, inputs["input_ids"].shape[1] :]
-    texts = processor.batch_decode(completion.numpy().tolist(), skip_special_tokens=True)
-    return Group(
-        slot=slot,
-        micro_step=micro_step,
-        prompt=prompt,
-        inputs=inputs,
-        completion_ids=completion,
-        completion_mask=out.completion_mask,
-        sampling_logprobs=out.logprobs,
-        texts=texts,
-    )
+    g, groups = cfg.num_generations, []
+    for i, (slot, prompt) in enumerate(prompts):
+        rows = slice(i * g, (i + 1) * g)
+        mask = out.completion_mask[rows]
+        width = max(int(mask.sum(axis=1).max()), 1)
+        ids = completion[rows, :width]
+        groups.append(
+            Group(
+                slot=slot,
+                micro_step=micro_step,
+                prompt=prompt,
+                inputs=prompt.tensors() if len(prompts) > 1 else inputs,
+                completion_ids=ids,
+                completion_mask=mask[:, :width],
+                sampling_logprobs=out.logprobs[rows, :width],
+                texts=processor.batch_decode(ids.numpy().tolist(), skip_special_tokens=True),
+            )
+        )
+    return groups
 
 
-def reward_columns(group: Group, model_type: str, global_step: int | None = None) -> dict[str, list]:
-    """The per-completion columns a reward function receives for one group (and the step, when given)."""
+def reward_columns(
+    group: Group, model_type: str, global_step: int | None = None, settings: dict | None = None
+) -> dict[str, list]:
+    """The per-completion columns a reward function receives for one group (and the step, when given).
+
+    `settings` are run-wide values (e.g. `max_completion_length`) given to every completion.
+    """
     g = len(group.texts)
     sample = group.prompt.sample
     # The image the answer's boxes are in: the only one, or the last of a multi-image prompt.
@@ -108,6 +166,9 @@ def reward_columns(group: Group, model_type: str, global_step: int | None = None
     )
     if global_step is not None:
         columns["global_step"] = [global_step] * g  # Vision-R1's staged rewards read it
+    columns["completion_tokens"] = [int(n) for n in group.lengths]
+    for key, value in (settings or {}).items():
+        columns[key] = [value] * g
     return columns
 
 
@@ -118,10 +179,11 @@ def score_group(
     model_type: str,
     global_step: int | None = None,
     errors: RewardErrors | None = None,
+    settings: dict | None = None,
 ) -> None:
     """Fill `group.rewards`, `per_func` and `reward_errors` (a failing reward scores 0 and is reported to
     `errors`, the run's `RewardErrors`)."""
-    columns = reward_columns(group, model_type, global_step)
+    columns = reward_columns(group, model_type, global_step, settings)
     total, per_func, errors = compute_rewards(funcs, weights, group.texts, columns, errors)
     group.rewards, group.per_func, group.reward_errors = total, per_func, errors
 

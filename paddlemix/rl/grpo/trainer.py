@@ -7,7 +7,7 @@ One optimizer step (`train_step`) is explicit data flow between stages:
    - generate: G sampled completions per prompt, and score them (`rollout.py`);
    - gather: every rank's rewards as a `RewardTable`, so that advantages and logged statistics cover the
      whole batch;
-   - advantages: `slot_advantages(table.rewards)` (`advantages.py`), set on each local group;
+   - advantages: `batch_advantages(...)` (`advantages.py`), set on each local group;
    - log-probs: with μ > 1 the policy's are stored now (the "old" policy of the ratio); with β > 0 so are
      the frozen reference's.
 2. `update(batch)`: for each group of this rank, a training forward (`paddlemix.training.logprobs`), the
@@ -42,7 +42,8 @@ from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.rewards import build_rewards
 from paddlemix.rewards.coverage import check_rewards_apply
 from paddlemix.rewards.runner import RewardErrors
-from paddlemix.rl.grpo.advantages import slot_advantages
+from paddlemix.rl.grpo import agreement, reference_sync
+from paddlemix.rl.grpo.advantages import batch_advantages
 from paddlemix.rl.grpo.config import TrainConfig
 from paddlemix.rl.grpo.loss import LossCounts, grpo_loss, loss_weight
 from paddlemix.rl.grpo.rollout import (
@@ -52,10 +53,12 @@ from paddlemix.rl.grpo.rollout import (
     completions_path,
     gather_rewards,
     generate_group,
+    generate_groups,
     rollout_metrics,
     score_group,
     write_completions,
 )
+from paddlemix.rl.grpo.token_masks import high_entropy_mask, truncated_rows
 from paddlemix.training.data import (
     Drop,
     load_train_dataset,
@@ -107,6 +110,10 @@ class GRPOTrainer(TrainingLoop):
         check_rewards_apply(self.reward_funcs, self.dataset)
         self.reward_errors = RewardErrors()
         preflight_at_start(cfg, self.dataset, self.reward_funcs)
+        self.reward_settings = {
+            "max_completion_length": g.max_completion_length,
+            "overlong_buffer": g.overlong_buffer,
+        }
         self.precision = resolve_precision(m)
         # Flash attention only for half-precision weights (O2); O1 autocasting keeps float32 attention inputs.
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
@@ -154,6 +161,11 @@ class GRPOTrainer(TrainingLoop):
         self.env.gather_parameters(self._wrapped)
         groups = []
         for micro, row in enumerate(prompts.rows):
+            live = [(slot, prompt) for slot, prompt in row if prompt is not None]
+            if g.batched_rollouts and live:
+                seed = derived_seed(t.seed, "rollout", index, live[0][0])
+                groups += generate_groups(self.model, self.processor, live, g, seed, micro, self.eos)
+                continue
             for slot, prompt in row:
                 if prompt is not None:
                     seed = derived_seed(t.seed, "rollout", index, slot)
@@ -170,7 +182,8 @@ class GRPOTrainer(TrainingLoop):
                 self.reward_weights,
                 self.model.config.model_type,
                 self.global_step,
-                self.reward_errors,
+                errors=self.reward_errors,
+                settings=self.reward_settings,
             )
         timings["time/rewards"] = time.perf_counter() - start
 
@@ -181,9 +194,20 @@ class GRPOTrainer(TrainingLoop):
             start = time.perf_counter()
             groups, table, sampling_metrics = self.resample_constant_groups(index, groups, table)
             timings["time/resampling"] = time.perf_counter() - start
-        advantages = slot_advantages(table.rewards, g.scale_rewards, g.advantage_epsilon)
+        advantages = batch_advantages(
+            table.rewards,
+            table.lengths,
+            [table.per_func[n] for n in names],
+            self.reward_weights,
+            estimator=g.advantage_estimator,
+            aggregation=g.multi_objective_aggregation,
+            scale_rewards=g.scale_rewards,
+            eps=g.advantage_epsilon,
+        )
         for group in groups:
             group.advantages = paddle.to_tensor(advantages[group.slot])
+        if g.mask_truncated_completions:
+            sampling_metrics["masked_truncated_fraction"] = self.mask_truncated(groups, table)
 
         start = time.perf_counter()
         with paddle.no_grad(), self.precision.autocast():
@@ -255,6 +279,7 @@ class GRPOTrainer(TrainingLoop):
                     self.reward_weights,
                     self.model.config.model_type,
                     errors=self.reward_errors,
+                    settings=self.reward_settings,
                 )
                 replaced.append(new)
             groups = replaced
@@ -263,6 +288,31 @@ class GRPOTrainer(TrainingLoop):
         metrics["dynamic_sampling/constant_fraction"] = len(constant) / n_valid
         metrics["dynamic_sampling/attempts"] = float(attempt)
         return groups, table, metrics
+
+    def mask_truncated(self, groups: list[Group], table: RewardTable) -> float:
+        """DAPO's mask_truncated_completions: completions that reached no eos get no loss; the fraction masked."""
+        local = 0
+        for group in groups:
+            group.truncated = truncated_rows(group.completion_ids, group.completion_mask, self.eos)
+            local += int(group.truncated.astype("int64").sum())
+        return float(all_reduce_array([local])[0]) / max(table.completions, 1)
+
+    def agreement_metrics(self, diffs: list) -> dict:
+        """`rollout/logprob_diff_*` over every rank's groups, warning on a float32 gap above WARN_ABOVE."""
+        stats = np.array(diffs).reshape([-1, 3]) if diffs else np.zeros((1, 3))
+        top = all_reduce_array([stats[:, 0].max()], op="max")[0]
+        total, count = all_reduce_array([stats[:, 1].sum(), stats[:, 2].sum()])
+        metrics = agreement.diff_metrics(top, total, count)
+        float32 = self.precision.weights_dtype == "float32" and self.precision.amp_dtype is None
+        if float32 and metrics and top > agreement.WARN_ABOVE:
+            logger.warning(
+                "step %d: generate's log-probs differ from the training forward's by up to %.2e (> %.0e) on the "
+                "sampled tokens: rollouts and training disagree",
+                self.global_step + 1,
+                top,
+                agreement.WARN_ABOVE,
+            )
+        return metrics
 
     def _logprobs(self, layer, group: Group, with_entropy: bool = False):
         """(G, T) log-probs of a group's completions under `layer`, a (possibly wrapped) `PolicyLogprobs`
@@ -297,21 +347,27 @@ class GRPOTrainer(TrainingLoop):
         """Backward every group of `batch`, then apply the step unless the loss is non-finite; (loss, metrics, applied)."""
         g = self.cfg.grpo
         local_loss, sums = 0.0, np.zeros(4)  # kl·tokens, clip·tokens, tokens, entropy·tokens
+        fresh, diffs, kept = self.global_step % g.num_iterations == 0, [], 0
         start = time.perf_counter()
         for group in batch.groups:
             counts = self.loss_counts(group, batch)
-            entropy = None
+            entropy, policy_mask = None, None
             with self.precision.autocast():
-                if g.entropy_coef > 0:
+                if g.entropy_coef > 0 or g.top_entropy_quantile < 1:
                     logp, entropy = self._logprobs(self._wrapped, group, with_entropy=True)
                 else:
                     logp = self._logprobs(self._wrapped, group)
+            if fresh:  # no update has touched this batch yet: the training forward should equal generate's
+                diffs.append(agreement.logprob_diff(group.sampling_logprobs, logp, group.completion_mask))
+            if g.top_entropy_quantile < 1:
+                policy_mask = high_entropy_mask(entropy, group.loss_mask, g.top_entropy_quantile)
+                kept += int(policy_mask.astype("int64").sum())
             loss, parts = grpo_loss(
                 logp,
                 group.old_logprobs,
                 group.ref_logprobs,
                 group.advantages,
-                group.completion_mask,
+                group.loss_mask,
                 beta=g.beta,
                 epsilon=g.epsilon,
                 epsilon_high=g.epsilon_high,
@@ -319,8 +375,13 @@ class GRPOTrainer(TrainingLoop):
                 max_completion_length=g.max_completion_length,
                 num_items_in_batch=counts.num_items_in_batch,
                 kl_estimator=g.kl_estimator,
-                entropy=entropy,
+                entropy=entropy if g.entropy_coef > 0 else None,
                 entropy_coef=g.entropy_coef,
+                importance_sampling_level=g.importance_sampling_level,
+                delta=g.delta,
+                sapo_temperature_pos=g.sapo_temperature_pos,
+                sapo_temperature_neg=g.sapo_temperature_neg,
+                policy_mask=policy_mask,
             )
             scaled = loss * loss_weight(g.loss_type, counts)
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
@@ -343,6 +404,10 @@ class GRPOTrainer(TrainingLoop):
             metrics["kl"] = totals[2] / tokens
         if g.entropy_coef > 0:
             metrics["entropy"] = totals[5] / tokens
+        if g.top_entropy_quantile < 1:
+            metrics["entropy_kept_fraction"] = float(all_reduce_array([kept])[0] / tokens)
+        if fresh:
+            metrics.update(self.agreement_metrics(diffs))
         return loss, metrics, not bad
 
     def train_step(self) -> dict:
@@ -360,6 +425,11 @@ class GRPOTrainer(TrainingLoop):
             loss, update_metrics, applied = 0.0, {}, True
         self.scheduler.step()
         self.global_step += 1
+        g = self.cfg.grpo
+        if g.sync_ref_model and applied and reference_sync.due(self.global_step, g.ref_model_sync_steps):
+            self.env.gather_parameters(self._wrapped)
+            reference_sync.mix_into_reference(self.model, self.ref_model, g.ref_model_mixup_alpha)
+            update_metrics["ref_model_synced"] = 1.0
         self.nonfinite.record(applied, self.global_step, loss, self.cfg.trainer.output_dir)
         elapsed = time.perf_counter() - start
         metrics = {
