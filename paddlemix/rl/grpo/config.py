@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from paddlemix.config import Switch, load_config, opt, section
 from paddlemix.peft.options import LoraOptions
+from paddlemix.rewards.vlm_r1_options import VlmR1RewardOptions
 from paddlemix.rl.grpo.advantages import SCALE_REWARDS
 from paddlemix.rl.grpo.loss import KL_ESTIMATORS, LOSS_TYPES
 from paddlemix.training.config import (
@@ -134,6 +135,7 @@ class TrainConfig:
     data: DataConfig = section(DataConfig)
     grpo: GRPOConfig = section(GRPOConfig)
     lora: LoraOptions = section(LoraOptions)
+    vlm_r1: VlmR1RewardOptions = section(VlmR1RewardOptions)
     trainer: TrainerConfig = section(TrainerConfig)
     distributed: DistributedConfig = section(DistributedConfig)
 

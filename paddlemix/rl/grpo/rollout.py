@@ -105,6 +105,7 @@ def reward_columns(group: Group, model_type: str, global_step: int | None = None
     columns.update(
         image_size=[list(group.prompt.image_size)] * g, image_grid_thw=[grid] * g, model_type=[model_type] * g
     )
+    columns["completion_length"] = [int(n) for n in group.lengths]  # tokens, eos included (vlm_r1_length)
     if global_step is not None:
         columns["global_step"] = [global_step] * g  # Vision-R1's staged rewards read it
     return columns
