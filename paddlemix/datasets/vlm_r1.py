@@ -12,7 +12,8 @@ A record is `{"id", "image": str | [str, ...], "conversations": [{"from": "human
   non-string value is `str()`-ed, unstripped);
 - `images` = every image path joined to the file's folder, in order (`image` is the last: the frame boxes
   of the detection methods are in); the prompt shows them all before the text (`build_messages`);
-- `accu_reward_method` = the record's own, else its file's `--reward_method`, else `default`.
+- `accu_reward_method` = the record's own, else its file's `--reward_method`, else `default`;
+- `upscale_small_images`: True, so the prompt encoders scale images under 28 px up as VLM-R1's trainer does.
 
 Differences, on purpose: the three flags' counts must agree (VLM-R1 checked files against folders but only
 asserted the methods); an unknown method is an error naming the record (VLM-R1 silently scored it as
@@ -159,6 +160,7 @@ def record_sample(
         "task": task,
         "source": where,
         "record": record,
+        "upscale_small_images": True,  # VLM-R1's trainer scales every image under 28 px up (images.upscale_small)
     }
     if len(paths) > 1:
         sample["images"] = paths

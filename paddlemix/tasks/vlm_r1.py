@@ -115,7 +115,7 @@ VLM_R1 = register_task(
         },
         rewards={"accuracy": "vlm_r1_accuracy", "format": "think_format"},
         other_rewards=("vlm_r1_length", "vlm_r1_repetition", *METHOD_REWARDS),
-        scorers={"vlm_r1": correct},
+        scorers={"fixed": correct},
         formats=(
             DataFormat("VLM-R1 data yaml or jsonl", lambda p: p.endswith(SUFFIXES), _load, ("vlm_r1", "gui")),
         ),

@@ -202,7 +202,8 @@ class PromptEncoder:
         if any(image is None for image in images):
             return Drop("bad_image", sample, f"image {sample.get('image')} is missing or corrupt")
         image = images[-1]
-        images = [upscale_small(im) for im in images]  # VLM-R1's 28 px floor; image_size stays the original
+        if sample.get("upscale_small_images"):  # VLM-R1 data: its 28 px floor; image_size stays the original
+            images = [upscale_small(im) for im in images]
         text = self.processor.apply_chat_template(self.messages(sample), add_generation_prompt=True)
         try:
             inputs = self.processor(text=[text], images=images, return_tensors="np")
