@@ -33,14 +33,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import yaml
-
 from paddlemix.config import ConfigError
-from paddlemix.datasets.data_yaml import resolve_json_path
+from paddlemix.datasets.data_yaml import resolve_json_path, yaml_datasets
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.images import SkippedImages, filter_samples
 from paddlemix.datasets.rec import located_records
-from paddlemix.errors import DataError, MissingFileError
+from paddlemix.errors import DataError
 from paddlemix.metrics.vlm_r1 import ACCURACY_METHODS
 
 
@@ -88,18 +86,7 @@ def parse_sources(
 
 def read_sources_yaml(path: str) -> list[VlmR1Source]:
     """The sources a VLM-R1 data YAML lists (module docstring); errors name the yaml and the entry."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f) or {}
-    except FileNotFoundError:
-        raise MissingFileError("no such data yaml", where=path) from None
-    except yaml.YAMLError as e:
-        raise DataError(f"not valid YAML ({' '.join(str(e).split())})", where=path) from None
-    items = data.get("datasets") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise DataError(
-            "expected a non-empty 'datasets:' list of {data_file, image_folder, reward_method}", where=path
-        )
+    items = yaml_datasets(path, "data_file, image_folder, reward_method")
     known = set(VlmR1Source.__dataclass_fields__)
     sources = []
     for i, item in enumerate(items):
