@@ -421,6 +421,9 @@ def _vlm_r1_rows(root: str, model: str) -> list[Row]:
     )
     typo = _write(os.path.join(root, "ann", "typo_method.jsonl"), open(val_file, encoding="utf-8").read()
                   .replace('"all_match"', '"all_matc"'))  # fmt: skip
+    # the GUI records name all_match themselves, which would win over --reward_method: these name llm
+    judged = _write(os.path.join(root, "ann", "judged.jsonl"), open(val_file, encoding="utf-8").read()
+                    .replace('"all_match"', '"llm"'))  # fmt: skip
     with socket.socket() as s:  # a local port nobody listens on
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
@@ -451,11 +454,9 @@ def _vlm_r1_rows(root: str, model: str) -> list[Row]:
             [
                 *base,
                 "--data_file_paths",
-                train_file,
+                judged,
                 "--image_folders",
                 gui,
-                "--reward_method",
-                "llm",
                 "--llm_judge_url",
                 dead,
                 "--llm_judge_timeout",
@@ -470,11 +471,9 @@ def _vlm_r1_rows(root: str, model: str) -> list[Row]:
             [
                 *evaluate,
                 "--data_file_paths",
-                val_file,
+                judged,
                 "--image_folders",
                 gui,
-                "--reward_method",
-                "llm",
                 "--llm_judge_url",
                 dead,
                 "--llm_judge_timeout",
