@@ -86,8 +86,8 @@ def apply_sampling(records: list, strategy: str, rng: random.Random) -> list:
     return shuffled[:n]
 
 
-def read_data_yaml(path: str) -> list[DataYamlEntry]:
-    """The entries of a data yaml; unknown keys are an error that lists the known ones."""
+def yaml_datasets(path: str, fields: str) -> list:
+    """The non-empty `datasets:` list of a yaml; a DataError naming the file otherwise (`fields` for the message)."""
     try:
         with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f) or {}
@@ -97,7 +97,13 @@ def read_data_yaml(path: str) -> list[DataYamlEntry]:
         raise DataError(f"not valid YAML ({' '.join(str(e).split())})", where=path) from None
     items = data.get("datasets") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise DataError("expected a non-empty 'datasets:' list of {json_path, sampling_strategy}", where=path)
+        raise DataError(f"expected a non-empty 'datasets:' list of {{{fields}}}", where=path)
+    return items
+
+
+def read_data_yaml(path: str) -> list[DataYamlEntry]:
+    """The entries of a data yaml; unknown keys are an error that lists the known ones."""
+    items = yaml_datasets(path, "json_path, sampling_strategy")
     known = set(DataYamlEntry.__dataclass_fields__)
     entries = []
     for i, item in enumerate(items):

@@ -64,6 +64,25 @@ def open_image(path: str) -> Image.Image:
         raise BadImageError(f"corrupt: {path} ({type(e).__name__}: {e})") from e
 
 
+MIN_SIDE = 28  # the Qwen patch merge size: a side under it cannot make one image token
+
+
+def upscale_small(image: Image.Image) -> Image.Image:
+    """An image with a side under 28 px scaled up (LANCZOS) so that side is 28, keeping the aspect ratio.
+
+    VLM-R1's trainer does this to every image before the processor (`grpo_trainer.py`, "Ensure minimum
+    dimensions of 28 pixels"): the shorter side becomes 28 and the other `int(side * 28 / shorter)`.
+    """
+    w, h = image.size
+    if w >= MIN_SIDE and h >= MIN_SIDE:
+        return image
+    if w < h:
+        size = (MIN_SIDE, int(h * (MIN_SIDE / w)))
+    else:
+        size = (int(w * (MIN_SIDE / h)), MIN_SIDE)
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
 def check_image_bytes(data: bytes) -> str | None:
     """Why embedded image bytes (a Hugging Face Image cell) do not decode, or None if they do."""
     try:

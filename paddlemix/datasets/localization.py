@@ -25,6 +25,7 @@ from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.hf_dir import read_hf_dir
 from paddlemix.datasets.images import SkippedImages, filter_samples
 from paddlemix.datasets.r1v import HFImageDataset, default_cache_dir
+from paddlemix.datasets.vlm_r1 import VlmR1Source, load_vlm_r1
 
 VISION_R1_COLUMNS = ("width", "height", "num_instances", "target_id_maps")
 # Vision-R1 visionr1_qwen.py make_conversation_image (qwen_enable): Griffon wording -> Qwen wording.
@@ -175,42 +176,15 @@ def _xyxy(bbox) -> list[float]:
     return [x, y, x + w, y + h]
 
 
-def _strip_answer_tags(text: str) -> str:
-    """A VLM-R1 gpt value without its <answer> tags."""
-    return text.replace("<answer>", "").replace("</answer>", "").strip()
-
-
 def load_vlm_r1_jsonl(path: str, image_root: str | None = None, check: str = "exists", **_) -> SampleDataset:
-    """A VLM-R1 OVD jsonl as ovd samples: problem = human value minus <image>, solution = "<answer> ... </answer>".
+    """A VLM-R1 OVD jsonl as ovd samples, read by `datasets.vlm_r1` (problem stripped; method as recorded).
 
     Images are relative to `image_root` (default: the jsonl's folder). A record with several images keeps them
     all in `images`, shown in order before the text (VLM-R1's layout); its boxes are taken to be in the last
     one, which is `image` (the frame the rewards map from). A missing image drops the sample.
     """
     root = image_root if image_root is not None else os.path.dirname(os.path.abspath(path))
-    samples = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            images = record["image"] if isinstance(record["image"], list) else [record["image"]]
-            paths = [os.path.abspath(os.path.join(root, p)) for p in images]
-            turns = record["conversations"]
-            sample = {
-                "image": paths[-1],
-                "problem": turns[0]["value"].replace("<image>", "").strip(),
-                "solution": f"<answer> {_strip_answer_tags(turns[1]['value'])} </answer>",
-                "accu_reward_method": record.get("accu_reward_method"),
-                "task": "ovd",
-                "source": f"{path}:{line_no}",
-                "record": record,
-            }
-            if len(paths) > 1:
-                sample["images"] = paths
-            samples.append(sample)
-    skipped = SkippedImages()
-    return SampleDataset(filter_samples(samples, check, skipped, path), os.path.basename(path), skipped)
+    return load_vlm_r1([VlmR1Source(path, root, None)], task="ovd", check=check, strip_problem=True)
 
 
 class GroundingDataset(HFImageDataset):

@@ -6,14 +6,18 @@ from __future__ import annotations
 def encode_batch(
     processor, texts: list[str], images: list
 ) -> tuple[dict | None, list[int], list[tuple[int, str]]]:
-    """Model inputs for the prompts whose image the processor accepts; (inputs, kept positions, rejected).
+    """Model inputs for the prompts whose images the processor accepts; (inputs, kept positions, rejected).
 
-    The processor refuses a whole batch for one image it cannot take (smaller than 28 px, aspect ratio
-    over 200); then each sample is tried alone to find it, and the others go on.
+    `images[i]` is sample i's image, or the list of its images in prompt order. The processor refuses a whole
+    batch for one image it cannot take (aspect ratio over 200); then each sample is tried alone to find it,
+    and the others go on.
     """
+    images = [list(im) if isinstance(im, (list, tuple)) else [im] for im in images]
     try:
         return (
-            processor(text=texts, images=images, padding=True, return_tensors="pd"),
+            processor(
+                text=texts, images=[im for per in images for im in per], padding=True, return_tensors="pd"
+            ),
             list(range(len(texts))),
             [],
         )
@@ -22,14 +26,17 @@ def encode_batch(
     kept, rejected = [], []
     for i, (text, image) in enumerate(zip(texts, images)):
         try:
-            processor(text=[text], images=[image], return_tensors="np")
+            processor(text=[text], images=image, return_tensors="np")
             kept.append(i)
         except ValueError as e:
             rejected.append((i, str(e)))
     if not kept:
         return None, [], rejected
     inputs = processor(
-        text=[texts[i] for i in kept], images=[images[i] for i in kept], padding=True, return_tensors="pd"
+        text=[texts[i] for i in kept],
+        images=[im for i in kept for im in images[i]],
+        padding=True,
+        return_tensors="pd",
     )
     return inputs, kept, rejected
 

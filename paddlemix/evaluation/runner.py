@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+from PIL import Image
 from tqdm import tqdm
 
-from paddlemix.datasets.images import BadImageError, SkippedImages, open_image
+from paddlemix.datasets.images import BadImageError, SkippedImages, open_image, upscale_small
 from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.generation import encode_batch, generate_texts
 from paddlemix.evaluation.model_loading import load_model_and_processor
@@ -113,14 +115,16 @@ def _run_batch(batch, samples, prompts, keys, task, model, processor, cfg, eos, 
     """Generate one batch; the partial records of its samples, evaluated or skipped."""
     records, ready, images = [], [], []
     for i in batch:
+        # Every image of a multi-image sample (`images`, in order); VLM-R1 samples upscaled to 28 px as in training.
+        upscale = upscale_small if samples[i].get("upscale_small_images") else lambda im: im
         try:
-            image = open_image(samples[i]["image"])
+            shown = [upscale(open_image(p)) for p in samples[i].get("images") or [samples[i]["image"]]]
         except BadImageError as e:
             skipped.add(samples[i]["image"], str(e), samples[i].get("source", ""))
             records.append({"index": i, "key": keys[i], "skipped": str(e)})
             continue
         ready.append(i)
-        images.append(image)
+        images.append(shown)
     if not ready:
         return records
     inputs, kept, rejected = encode_batch(processor, [prompts[i] for i in ready], images)
@@ -132,9 +136,12 @@ def _run_batch(batch, samples, prompts, keys, task, model, processor, cfg, eos, 
     if inputs is None:
         return records
     texts = generate_texts(model, processor, inputs, cfg.max_new_tokens, eos)
+    # One grid row per image; a sample's boxes are in its last image.
     grids = inputs["image_grid_thw"].numpy().tolist()
-    for pos, text, grid in zip(kept, texts, grids):
+    ends = np.cumsum([len(images[pos]) for pos in kept]) - 1
+    for pos, text, end in zip(kept, texts, ends):
         i = ready[pos]
-        info = {"image_size": list(images[pos].size), "image_grid_thw": [int(v) for v in grid]}
+        size = Image.open(samples[i]["image"]).size
+        info = {"image_size": list(size), "image_grid_thw": [int(v) for v in grids[end]]}
         records.append({"index": i, "key": keys[i], "result": task.record(samples[i], text, info)})
     return records

@@ -100,19 +100,24 @@ def to_latex(text: str) -> str:
     return s
 
 
-def _timeout() -> int | None:
-    # math-verify's timeouts use signal.alarm, which raises outside the main thread.
+def math_verify_timeout() -> int | None:
+    """Seconds math-verify may take here: 5 on the main thread, None elsewhere (its alarm signal needs the main one)."""
     return 5 if threading.current_thread() is threading.main_thread() else None
+
+
+def candidate_parts(answer: str) -> list[str]:
+    """The non-empty parts of an answer split where it lists alternatives (`,` `;` newlines "or" "and" 或)."""
+    return [p.strip() for p in _CANDIDATE_SEPARATOR.split(answer) if p.strip()]
 
 
 def parse_math(text: str) -> list:
     """math-verify's parse of `to_latex(text)`: [] when nothing parses."""
-    return parse(to_latex(text), parsing_timeout=_timeout())
+    return parse(to_latex(text), parsing_timeout=math_verify_timeout())
 
 
 def equivalent(gold: list, pred: list) -> bool:
     """math-verify equivalence of two parsed answers; False if either is empty."""
-    return bool(gold) and bool(pred) and verify(gold, pred, timeout_seconds=_timeout())
+    return bool(gold) and bool(pred) and verify(gold, pred, timeout_seconds=math_verify_timeout())
 
 
 def answer_candidates(answer: str) -> list[list]:
@@ -136,7 +141,7 @@ def is_value(answer: str) -> bool:
     10.8"), and the same value restated after a separator ("140°, i.e. 140"; several *different* values are
     `answer_candidates`' concern).
     """
-    parts = [p for p in _CANDIDATE_SEPARATOR.split(answer) if p.strip()]
+    parts = candidate_parts(answer)
     return bool(parts) and all(_is_one_value(p) for p in parts)
 
 

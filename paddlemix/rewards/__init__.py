@@ -22,7 +22,9 @@ r"""Rule-based GRPO rewards, registered by name. Each wraps a metric of `paddlem
 Detection and grounding (each file's docstring has the formulas and the seed each one follows):
 `vision_r1_dual_format`, `vision_r1_precision`, `vision_r1_recall` (detection.py, Vision-R1); `od_ap`,
 `od_ap50`, `od_length`, `det_weighted_sum`, `ovd_accuracy` (ovd.py, VLM-R1); `iou_squared`,
-`pr1_grounding_format`, `box_count` (grounding.py, Perception-R1).
+`pr1_grounding_format`, `box_count` (grounding.py, Perception-R1). VLM-R1's general jsonl (vlm_r1.py):
+`vlm_r1_accuracy` (the record's method), `vlm_r1_mcq`, `vlm_r1_yes_no`, `vlm_r1_math`, `vlm_r1_all_match`,
+`vlm_r1_default`, `vlm_r1_llm`, `vlm_r1_length` (cosine), `vlm_r1_repetition`.
 
 `accuracy` and `format` read each sample's `task` field (rec -> `rec_iou` / `rec_format`, counting and
 geometry -> `math_accuracy` / `think_format`); a task-specific reward returns None ("does not apply") for a
@@ -43,6 +45,7 @@ from paddlemix.rewards import (  # noqa: F401
     rec,
     shaping,
     think_format,
+    vlm_r1,
 )
 from paddlemix.rewards.registry import build_rewards, get_reward, per_sample, register_reward, reward_names
 from paddlemix.rewards.runner import compute_rewards

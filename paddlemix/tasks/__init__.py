@@ -24,6 +24,7 @@ from paddlemix.tasks import (  # noqa: F401
     ocr,
     ovd,
     rec,
+    vlm_r1,
 )
 from paddlemix.tasks.loading import load_task_samples
 from paddlemix.tasks.prompts import build_messages, prompt_template, prompt_text, sample_messages

@@ -32,6 +32,9 @@ def prompt_template(task: str, mode: str = "train") -> str:
 def prompt_text(sample: dict, mode: str = "train") -> str:
     """The prompt text for a sample (its `task`, and the field its template reads: `problem`, ...)."""
     task = task_of(sample)
+    # A sample may name its own prompt (VLM-R1's --task_type); it wins over the train and eval defaults.
+    if mode in ("train", "eval") and sample.get("prompt_mode"):
+        mode = sample["prompt_mode"]
     prompt = task.prompt(mode)
     question = sample.get(prompt.field)
     if question is None:

@@ -31,6 +31,14 @@ CASES = {
     "two_images": [
         (_user(2, "How many objects are in the two pictures?"), [(56, 84, 1), (100, 61, 2)]),
     ],
+    # VLM-R1 multi-image: three images of different grids in one prompt, a second sample with one, left-padded
+    "three_images": [
+        (
+            _user(3, "Which of the three screens differs from the others?"),
+            [(56, 84, 5), (84, 56, 6), (56, 56, 7)],
+        ),
+        (_user(1, "Describe it."), [(112, 56, 8)]),
+    ],
     "padded_batch": [
         (_user(1, "Locate the red cube and answer with a box in the image please."), [(56, 84, 3)]),
         (_user(1, "Count."), [(84, 140, 4)]),

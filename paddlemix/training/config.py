@@ -124,6 +124,20 @@ class DataConfig:
         "a registered task (rec, counting, geometry, ...); default: the one task that reads the dataset's format "
         "and name",
     )
+    data_file_paths: str | None = opt(
+        None,
+        "VLM-R1's jsonl files, ':'-separated (instead of dataset_name; task vlm_r1, docs/vlm_r1_jsonl.md)",
+    )
+    image_folders: str | None = opt(
+        None, "with data_file_paths: the folder each file's image paths are relative to, ':'-separated"
+    )
+    reward_method: str | None = opt(
+        None,
+        "with data_file_paths: each file's accuracy method (mcq, yes_no, math, all_match, ...); default default",
+    )
+    task_type: str | None = opt(
+        None, "VLM-R1 data: the prompt, rec | ic | odLength | default | gui (the default prompt)"
+    )
     max_prompt_length: int = opt(
         512, "longest prompt in tokens, image tokens included; longer ones are dropped with a counted warning"
     )
@@ -148,7 +162,23 @@ class DataConfig:
 
     def __post_init__(self):
         """Check the dataset kind against image_root and task."""
-        check(bool(self.dataset_name), "--dataset_name is required")
+        if self.data_file_paths or self.image_folders:
+            self._check_vlm_r1_files()
+            return
+        check(bool(self.dataset_name), "--dataset_name is required (or VLM-R1's --data_file_paths)")
+        check(
+            self.reward_method is None,
+            "--reward_method goes with --data_file_paths (a VLM-R1 data YAML names each file's method)",
+        )
+        vlm_r1 = self.task is not None and self.task == "vlm_r1"
+        check(
+            self.task_type is None or vlm_r1,
+            "--task_type is VLM-R1's: it needs --task vlm_r1 or --data_file_paths",
+        )
+        if vlm_r1:
+            resolve_task(self.dataset_name, self.task)
+            self._check_common()
+            return
         if self.dataset_name.endswith(REC_SUFFIXES):
             check(
                 self.image_root is not None, f"--image_root is required for the REC file {self.dataset_name}"
@@ -162,6 +192,35 @@ class DataConfig:
         # A dataset that is not there yet (a config written before the data) is resolved when it loads.
         if self.task is not None or os.path.exists(self.dataset_name):
             resolve_task(self.dataset_name, self.task)
+        self._check_common()
+
+    def _check_vlm_r1_files(self):
+        """VLM-R1's three flags: files and folders together, no dataset_name, task vlm_r1."""
+        from paddlemix.datasets.vlm_r1 import parse_sources
+        from paddlemix.tasks.vlm_r1 import check_task_type
+
+        check(
+            not self.dataset_name,
+            "--dataset_name and --data_file_paths are two ways to name the data: give one",
+        )
+        check(
+            bool(self.data_file_paths and self.image_folders),
+            "--data_file_paths and --image_folders go together (one folder per file, ':'-separated)",
+        )
+        check(
+            self.image_root is None, "--image_root has no effect with --data_file_paths: use --image_folders"
+        )
+        check(
+            self.task in (None, "vlm_r1"),
+            f"--data_file_paths is VLM-R1's jsonl (task vlm_r1), not --task {self.task}",
+        )
+        self.task = "vlm_r1"
+        parse_sources(self.data_file_paths, self.image_folders, self.reward_method)
+        check_task_type(self.task_type)
+        self._check_common()
+
+    def _check_common(self):
+        """The checks of every kind of data: lengths, workers, pixel budgets."""
         check_positive(self, "max_prompt_length")
         check(self.dataloader_num_workers >= 0, "--dataloader_num_workers must be >= 0")
         for name in ("min_pixels", "max_pixels"):
@@ -172,7 +231,9 @@ class DataConfig:
 
     @property
     def resolved_task(self) -> str:
-        """The task of the training samples (`resolve_task`)."""
+        """The task of the training samples (`resolve_task`; vlm_r1 for --data_file_paths)."""
+        if self.data_file_paths:
+            return "vlm_r1"
         return resolve_task(self.dataset_name, self.task)
 
 

@@ -28,10 +28,10 @@ import paddle
 
 from paddlemix.datasets import load_sample_image
 from paddlemix.datasets.dataset import SampleDataset
-from paddlemix.datasets.images import SkippedImages
+from paddlemix.datasets.images import SkippedImages, upscale_small
 from paddlemix.distributed import derived_seed
 from paddlemix.errors import DataError, MissingFileError
-from paddlemix.tasks import load_task_samples, sample_messages
+from paddlemix.tasks import load_task_samples, sample_messages, vlm_r1
 from paddlemix.training.config import DataConfig
 
 logger = logging.getLogger(__name__)
@@ -47,11 +47,18 @@ _DROP_FIXES = {
 }
 
 
-def load_train_dataset(cfg: DataConfig, seed: int) -> SampleDataset:
+def load_train_dataset(cfg: DataConfig, seed: int, reward_fields: dict | None = None) -> SampleDataset:
     """The training samples named by `--dataset_name`, read through the format of their task.
 
-    A set with no sample left stops the run with why: the bad images per annotation file, or no records.
+    VLM-R1 data (`--data_file_paths`, or `--task vlm_r1`) is read with `--task_type` and carries
+    `reward_fields` (the run's VLM-R1 reward options). A set with no sample left stops the run with why: the
+    bad images per annotation file, or no records.
     """
+    if cfg.data_file_paths or cfg.task == "vlm_r1":
+        sources = vlm_r1.sources_of(
+            cfg.dataset_name, cfg.data_file_paths, cfg.image_folders, cfg.reward_method, cfg.image_root
+        )
+        return _not_empty(vlm_r1.load_samples(sources, cfg.task_type, reward_fields), cfg.dataset_name)
     if not os.path.exists(cfg.dataset_name):
         raise MissingFileError(
             "no such dataset file or directory",
@@ -61,15 +68,21 @@ def load_train_dataset(cfg: DataConfig, seed: int) -> SampleDataset:
     dataset = load_task_samples(
         cfg.dataset_name, cfg.resolved_task, cfg.image_root, cfg.dataset_train_split, seed=seed
     )
+    return _not_empty(dataset, cfg.dataset_name)
+
+
+def _not_empty(dataset: SampleDataset, where: str) -> SampleDataset:
+    """`dataset`, or a DataError saying why it holds no sample."""
+    where = where or dataset.name
     if len(dataset) == 0:
         if dataset.skipped.count:
             raise DataError(
                 f"the training set is empty: all {dataset.skipped.count} sample(s) were skipped for bad images "
                 f"({dataset.skipped.breakdown()})",
-                where=cfg.dataset_name,
+                where=where,
                 fix="check --image_root and that the images are unpacked (scripts/prepare_data.sh)",
             )
-        raise DataError("the training set is empty: the files hold no records", where=cfg.dataset_name)
+        raise DataError("the training set is empty: the files hold no records", where=where)
     return dataset
 
 
@@ -189,6 +202,8 @@ class PromptEncoder:
         if any(image is None for image in images):
             return Drop("bad_image", sample, f"image {sample.get('image')} is missing or corrupt")
         image = images[-1]
+        if sample.get("upscale_small_images"):  # VLM-R1 data: its 28 px floor; image_size stays the original
+            images = [upscale_small(im) for im in images]
         text = self.processor.apply_chat_template(self.messages(sample), add_generation_prompt=True)
         try:
             inputs = self.processor(text=[text], images=images, return_tensors="np")

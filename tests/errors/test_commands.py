@@ -437,6 +437,7 @@ def _rows(root: str) -> list[Row]:
                 _train_yaml(root, "boom", good_rec, rec_root, model, reward_funcs=["boom"]),
             ],
             ["'boom'", "ZeroDivisionError: division by zero", "--max_reward_error_fraction"],
+        ),
         # issue 18
         Row(
             "train/cispo-without-cap",
@@ -449,6 +450,89 @@ def _rows(root: str) -> list[Row]:
             [*train("estimator", good_rec), "--advantage_estimator", "ppo"],
             ["--advantage_estimator", "'ppo'"],
             absent=out("estimator"),
+        ),
+        # issue 23
+        *_vlm_r1_rows(root, model),
+    ]
+
+
+def _vlm_r1_rows(root: str, model: str) -> list[Row]:
+    """VLM-R1's general jsonl: its three flags, an unknown method, an unreachable LLM judge."""
+    import socket
+
+    from paddlemix.datasets.synthetic.gui import write_gui_layout
+
+    gui = write_gui_layout(os.path.join(root, "data"), n=2, n_eval=1)
+    train_file, val_file = (
+        os.path.join(gui, "gui_multi-image.jsonl"),
+        os.path.join(gui, "gui_multi-image_val.jsonl"),
+    )
+    typo = _write(os.path.join(root, "ann", "typo_method.jsonl"), open(val_file, encoding="utf-8").read()
+                  .replace('"all_match"', '"all_matc"'))  # fmt: skip
+    # the GUI records name all_match themselves, which would win over --reward_method: these name llm
+    judged = _write(os.path.join(root, "ann", "judged.jsonl"), open(val_file, encoding="utf-8").read()
+                    .replace('"all_match"', '"llm"'))  # fmt: skip
+    with socket.socket() as s:  # a local port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    gui_yaml = os.path.join(REPO, "configs", "grpo_gui_multi_image.yaml")
+    base = [*TRAIN, "--config", gui_yaml, "--model_name_or_path", model, "--bf16", "false"]
+    evaluate = [
+        PY,
+        os.path.join(REPO, "eval", "evaluate_vlm_r1.py"),
+        "--model_path",
+        model,
+        "--dtype",
+        "float32",
+    ]
+    return [
+        Row(
+            "train/vlm-r1-unknown-reward-method",
+            [*base, "--data_file_paths", train_file, "--image_folders", gui, "--reward_method", "exact"],
+            ["--reward_method 'exact' is unknown", "all_match"],
+            absent=[os.path.join(root, "out-vlm-method")],
+        ),
+        Row(
+            "train/vlm-r1-files-folders-count",
+            [*base, "--data_file_paths", f"{train_file}:{val_file}", "--image_folders", gui],
+            ["2 file(s)", "1 folder(s)"],
+        ),
+        Row(
+            "train/vlm-r1-unreachable-judge",
+            [
+                *base,
+                "--data_file_paths",
+                judged,
+                "--image_folders",
+                gui,
+                "--llm_judge_url",
+                dead,
+                "--llm_judge_timeout",
+                "5",
+                "--output_dir",
+                os.path.join(root, "out-judge"),
+            ],
+            [dead, "unreachable", "--llm_judge_url"],
+        ),  # fmt: skip
+        Row(
+            "eval_vlm_r1/unreachable-judge",
+            [
+                *evaluate,
+                "--data_file_paths",
+                judged,
+                "--image_folders",
+                gui,
+                "--llm_judge_url",
+                dead,
+                "--llm_judge_timeout",
+                "5",
+            ],
+            [dead, "unreachable"],
+        ),  # fmt: skip
+        Row(
+            "eval_vlm_r1/record-unknown-method",
+            [*evaluate, "--data_file_paths", typo, "--image_folders", gui],
+            [f"{typo}:1", "unknown accuracy method 'all_matc'"],
         ),
     ]
 

@@ -39,6 +39,15 @@ BUILTIN = [
     "vision_r1_precision_adaptive",
     "vision_r1_recall",
     "vision_r1_recall_adaptive",
+    "vlm_r1_accuracy",
+    "vlm_r1_all_match",
+    "vlm_r1_default",
+    "vlm_r1_length",
+    "vlm_r1_llm",
+    "vlm_r1_math",
+    "vlm_r1_mcq",
+    "vlm_r1_repetition",
+    "vlm_r1_yes_no",
 ]
 
 

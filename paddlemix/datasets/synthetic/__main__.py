@@ -2,6 +2,7 @@
 
 python -m paddlemix.datasets.synthetic --task counting --out DIR --n 64 --seed 0
 python -m paddlemix.datasets.synthetic --task detection|ovd|grounding --out DIR   # see localization.py
+python -m paddlemix.datasets.synthetic --task gui --out DIR      # VLM-R1 two-screenshot jsonl, see gui.py
 python -m paddlemix.datasets.synthetic --task all --out DIR --tar    # also DIR/REC.tar, Counting.tar, GEO.tar
 """
 
@@ -12,11 +13,12 @@ import os
 
 from paddlemix.datasets.hf_dir import LAYOUTS as HF_LAYOUTS
 from paddlemix.datasets.layout import LAYOUTS
+from paddlemix.datasets.synthetic.gui import write_gui_layout
 from paddlemix.datasets.synthetic.localization import LOCALIZATION_WRITERS
 from paddlemix.datasets.synthetic.writers import WRITERS, write_tarball
 from paddlemix.errors import UserError, run_main
 
-ALL_WRITERS = {**WRITERS, **LOCALIZATION_WRITERS}
+ALL_WRITERS = {**WRITERS, **LOCALIZATION_WRITERS, "gui": write_gui_layout}
 
 
 def main(argv: list[str] | None = None) -> None:

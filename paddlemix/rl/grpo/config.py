@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from paddlemix.config import Switch, is_set, load_config, opt, section
 from paddlemix.peft.options import LoraOptions
+from paddlemix.rewards.vlm_r1_options import VlmR1RewardOptions
 from paddlemix.rl.grpo.advantages import ADVANTAGE_ESTIMATORS, MULTI_OBJECTIVE_AGGREGATIONS, SCALE_REWARDS
 from paddlemix.rl.grpo.loss import KL_ESTIMATORS, LOSS_TYPES
 from paddlemix.rl.grpo.objectives import IMPORTANCE_SAMPLING_LEVELS
@@ -268,6 +269,7 @@ class TrainConfig:
     data: DataConfig = section(DataConfig)
     grpo: GRPOConfig = section(GRPOConfig)
     lora: LoraOptions = section(LoraOptions)
+    vlm_r1: VlmR1RewardOptions = section(VlmR1RewardOptions)
     trainer: TrainerConfig = section(TrainerConfig)
     distributed: DistributedConfig = section(DistributedConfig)
 

@@ -164,6 +164,7 @@ def reward_columns(
     columns.update(
         image_size=[list(group.prompt.image_size)] * g, image_grid_thw=[grid] * g, model_type=[model_type] * g
     )
+    columns["completion_length"] = [int(n) for n in group.lengths]  # tokens, eos included (vlm_r1_length)
     if global_step is not None:
         columns["global_step"] = [global_step] * g  # Vision-R1's staged rewards read it
     columns["completion_tokens"] = [int(n) for n in group.lengths]

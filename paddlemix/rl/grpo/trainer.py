@@ -102,7 +102,7 @@ class GRPOTrainer(TrainingLoop):
         m, d, g, t = cfg.model, cfg.data, cfg.grpo, cfg.trainer
         seed_everything(t.seed)
         # Data first: a bad annotation file or an empty set stops the run before minutes of model loading.
-        self.dataset = load_train_dataset(d, t.seed)
+        self.dataset = load_train_dataset(d, t.seed, cfg.vlm_r1.sample_fields())
         try:
             self.reward_funcs, self.reward_weights = build_rewards(g.reward_funcs, g.reward_weights)
         except ValueError as e:
