@@ -38,6 +38,9 @@ class EvalConfig:
 
     def __post_init__(self):
         """Reject values that cannot run, naming the flag."""
+        # The parsers leave --method/--metric unset (None) so --rescore can read them from the file name.
+        self.method = self.method or "r1"
+        self.metric = self.metric or "fixed"
         if self.method not in METHODS:
             raise ConfigError(f"--method must be one of {METHODS}, got {self.method!r}")
         if self.dtype not in DTYPES:
