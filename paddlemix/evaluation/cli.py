@@ -73,6 +73,7 @@ def eval_parser(
     p.add_argument(
         "--output_dir", type=str, default="logs", help="Where the results files go (the seed's ./logs)."
     )
+    add_overwrite_flag(p)
     p.add_argument(
         "--rescore",
         type=str,
@@ -89,6 +90,16 @@ def eval_parser(
         help="With --rescore: fixed (ours, the default), r1v (R1-V's published scorers) or seed.",
     )
     return p
+
+
+def add_overwrite_flag(p: argparse.ArgumentParser) -> None:
+    """`--overwrite`: recompute a results file that exists, even one written for another --model_path."""
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="Recompute and replace existing results files (by default finished results of the same model "
+        "and settings are reused, and another model's are kept).",
+    )
 
 
 def rec_parser() -> argparse.ArgumentParser:

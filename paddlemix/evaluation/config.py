@@ -32,6 +32,7 @@ class EvalConfig:
     max_pixels: int | None = None
     output_dir: str = "logs"  # the seed writes to ./logs
     coord_frame: str | None = None  # REC: frame of the model's boxes; None: from the model type
+    overwrite: bool = False  # recompute and replace results files, also another model's
 
     def __post_init__(self):
         """Reject values that cannot run, naming the flag."""

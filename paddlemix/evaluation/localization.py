@@ -32,6 +32,7 @@ import os
 from paddlemix.datasets import load_eval_jsonl
 from paddlemix.datasets.localization import load_coco_detection, load_grounding_eval
 from paddlemix.errors import UserError, missing_files_are_user_errors
+from paddlemix.evaluation.cli import add_overwrite_flag
 from paddlemix.evaluation.config import DTYPES, EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
@@ -111,6 +112,7 @@ def localization_parser(command: str) -> argparse.ArgumentParser:
             choices=("all", "single_pos"),
             help="all: one query per image (COCO); single_pos: per image and positive category (ODinW).",
         )
+    add_overwrite_flag(p)
     p.add_argument("--rescore", type=str, nargs="+", default=None, metavar="RESULTS.json")
     p.add_argument(
         "--metric", type=str, default="fixed", choices=metrics, help="With --rescore: whose scoring."
@@ -152,6 +154,7 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
             max_pixels=args.max_pixels,
             output_dir=args.output_dir,
             coord_frame=args.coord_frame,
+            overwrite=args.overwrite,
         )
     except (ValueError, FileNotFoundError) as e:
         raise UserError(str(e)) from e

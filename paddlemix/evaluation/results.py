@@ -6,7 +6,9 @@ import json
 import os
 import tempfile
 
+from paddlemix.errors import UserError
 from paddlemix.evaluation.config import EvalConfig
+from paddlemix.file_modes import honour_umask
 
 
 def results_path(output_dir: str, prefix: str, ds: str, cfg: EvalConfig) -> str:
@@ -25,10 +27,39 @@ def write_json_atomic(path: str, data) -> None:
             json.dump(data, f, indent=2, ensure_ascii=False)
             f.flush()
             os.fsync(f.fileno())
+        honour_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def finished_results(path: str, header: dict, overwrite: bool = False) -> dict | None:
+    """The finished results at `path` if they are this run's (same `run` header), to reuse instead of
+    recomputing; None when there are none (or `overwrite`). Results of another --model_path are never
+    replaced silently: that is a UserError naming the file and --overwrite."""
+    if overwrite or not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None  # unreadable: recomputed and replaced, as before
+    run = data.get("run") if isinstance(data, dict) else None
+    if not isinstance(run, dict):
+        return None
+    if run.get("model_path") not in (None, header.get("model_path")):
+        raise UserError(
+            f"holds the results of --model_path {run['model_path']}, not {header.get('model_path')}",
+            where=path,
+            fix="pass --overwrite to replace them, or another --model_name, --steps or --output_dir to keep both",
+        )
+    if run == header and isinstance(data.get("results"), list):
+        print(
+            f"{path}: finished results of this model and these settings; reusing them (--overwrite recomputes)"
+        )
+        return data
+    return None
 
 
 def report(ds: str, data: dict, path: str) -> None:

@@ -31,6 +31,7 @@ from safetensors.paddle import save_file
 
 from paddlemix.distributed import barrier, get_rng_states, set_rng_states
 from paddlemix.errors import UserError
+from paddlemix.file_modes import honour_umask
 from paddlemix.models.checkpoint import load_checkpoint
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ def save_checkpoint(
         if trainable_only:
             trainable = {n: p.detach() for n, p in model.named_parameters() if not p.stop_gradient}
             save_file(trainable, os.path.join(tmp, TRAINABLE), metadata={"format": "paddle"})
+            honour_umask(os.path.join(tmp, TRAINABLE))
         else:
             model.save_pretrained(tmp)
         copy_processor_files(source_dir, tmp)

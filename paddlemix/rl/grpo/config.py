@@ -65,6 +65,10 @@ class GRPOConfig:
         factory=lambda: ["accuracy", "format"],
     )
     reward_weights: list[float] | None = opt(None, "one weight per reward function; default all 1.0")
+    warn_no_signal_steps: int = opt(
+        5,
+        "warn once when every group had equal rewards (zero advantage) this many rollouts in a row; 0: never",
+    )
 
     SWITCHES = (
         Switch(
@@ -108,6 +112,10 @@ class GRPOConfig:
         )
         check(self.scale_rewards in SCALE_REWARDS, f"--scale_rewards must be one of {SCALE_REWARDS}")
         check(bool(self.reward_funcs), "--reward_funcs names no reward")
+        check(
+            self.warn_no_signal_steps >= 0,
+            f"--warn_no_signal_steps must be >= 0, got {self.warn_no_signal_steps}",
+        )
         check(self.max_resample >= 1, f"--max_resample must be >= 1, got {self.max_resample}")
         check(
             self.dynamic_sampling or self.max_resample == 3,

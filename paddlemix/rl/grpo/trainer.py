@@ -42,6 +42,7 @@ from paddlemix.rewards import build_rewards
 from paddlemix.rl.grpo.advantages import slot_advantages
 from paddlemix.rl.grpo.config import TrainConfig
 from paddlemix.rl.grpo.loss import LossCounts, grpo_loss, loss_weight
+from paddlemix.rl.grpo.no_signal import NoSignalWatch
 from paddlemix.rl.grpo.rollout import (
     Group,
     RewardTable,
@@ -82,7 +83,16 @@ BAR = {
     "len": ("completion_length", ".1f", float("nan")),
     "sec": ("time/step", ".2f", float("nan")),
 }
-SHOWN = ("reward", "reward_std", "kl", "clip_ratio", "completion_length", "loss", "time/step")
+SHOWN = (
+    "reward",
+    "reward_std",
+    "frac_reward_zero_std",
+    "kl",
+    "clip_ratio",
+    "completion_length",
+    "loss",
+    "time/step",
+)
 
 
 class GRPOTrainer(TrainingLoop):
@@ -133,6 +143,7 @@ class GRPOTrainer(TrainingLoop):
             [s for row in local_slots(per_device, world, r, accumulation) for s in row] for r in range(world)
         ]
         self.batch: RolloutBatch | None = None  # the rollout batch the next μ updates train on
+        self.no_signal = NoSignalWatch(g.warn_no_signal_steps, self.env.rank)
 
     # ----- rollouts -----
 
@@ -170,6 +181,7 @@ class GRPOTrainer(TrainingLoop):
             start = time.perf_counter()
             groups, table, sampling_metrics = self.resample_constant_groups(index, groups, table)
             timings["time/resampling"] = time.perf_counter() - start
+        self.no_signal.observe(table)
         advantages = slot_advantages(table.rewards, g.scale_rewards, g.advantage_epsilon)
         for group in groups:
             group.advantages = paddle.to_tensor(advantages[group.slot])
