@@ -259,7 +259,7 @@ def load_training_state(path: str, model, optimizer, rank: int = 0, sharded_opti
             "resume with the same world size and --sharding"
         )
     if os.path.isfile(os.path.join(path, TRAINABLE)):
-        _load_trainable(model, os.path.join(path, TRAINABLE))
+        load_trainable(model, os.path.join(path, TRAINABLE))
     else:
         load_checkpoint(model, path, ignore_keys=model.tied_keys())
     names = {n: p.name for n, p in model.named_parameters()}
@@ -272,7 +272,7 @@ def load_training_state(path: str, model, optimizer, rank: int = 0, sharded_opti
     return state
 
 
-def _load_trainable(model, file: str) -> None:
+def load_trainable(model, file: str) -> None:
     """Set the trainable parameters from a `trainable_only` checkpoint; the names must match exactly."""
     params = {n: p for n, p in model.named_parameters() if not p.stop_gradient}
     with safe_open(file, framework="paddle") as f:
