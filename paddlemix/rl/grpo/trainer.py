@@ -64,6 +64,7 @@ from paddlemix.training.logprobs import PolicyLogprobs
 from paddlemix.training.loop import TrainingLoop, load_policy
 from paddlemix.training.precision import resolve_precision
 from paddlemix.training.reference import AdapterFreeLogprobs, build_reference
+from paddlemix.training.run_header import log_run_header
 from paddlemix.training.update import (
     NonFiniteLossError,
     apply_gradients,
@@ -136,6 +137,8 @@ class GRPOTrainer(TrainingLoop):
             self.total_steps = batches * g.num_iterations
 
         self.setup_optimization(PolicyLogprobs)
+        per_step = f"{self.prompts_per_batch} prompts per step x G={g.num_generations} completions"
+        log_run_header(self, f"{per_step} of <= {g.max_completion_length} tokens")
         self.resume_and_stream("prompts_consumed", self.prompts_per_batch, g.num_iterations)
         per_device, accumulation = t.per_device_train_batch_size, t.gradient_accumulation_steps
         # Every rank's global slots, flattened, in rank order.
