@@ -39,6 +39,7 @@ import json
 import os
 
 from paddlemix.errors import DataError, MissingFileError, run_main
+from paddlemix.evaluation.results import coco_ap
 from paddlemix.tasks import get_task, list_tasks, mean_percent, resolve_results_task
 
 METRICS = ("fixed", "r1v", "seed", "vision_r1", "pr1", "ovdeval")  # a task scores the ones it knows
@@ -169,9 +170,14 @@ def main(argv=None) -> None:
             e.where = e.where or path
             raise
         acc, verdicts, stored = scores.value, scores.verdicts, data.get("accuracy")
-        counts = f" ({sum(verdicts)}/{len(verdicts)})" if verdicts is not None else ""
         same = "equal to" if acc == stored else "differs from"
-        print(f"{path}: {args.metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
+        if verdicts is None:  # a dataset-level number: COCO's AP, printed as pycocotools does
+            print(
+                f"{path}: {args.metric} AP {coco_ap(acc)} (COCO AP@[.50:.95]), {same} stored {coco_ap(stored)}"
+            )
+        else:
+            counts = f" ({sum(verdicts)}/{len(verdicts)})"
+            print(f"{path}: {args.metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
 
 
 if __name__ == "__main__":

@@ -62,12 +62,30 @@ def finished_results(path: str, header: dict, overwrite: bool = False) -> dict |
     return None
 
 
+def coco_ap(percent: float | None) -> str:
+    """An AP stored in percent, as COCO prints it: a fraction with 3 decimals (31.94 -> '0.319')."""
+    return "n/a" if percent is None else f"{percent / 100:.3f}"
+
+
 def report(ds: str, data: dict, path: str) -> None:
-    """Print a dataset's accuracy and skipped count and where its results are, as the seed does."""
+    """Print a dataset's number and skipped count and where its results are, as the seed does.
+
+    A per-sample task prints its accuracy; a dataset-level one (detection: no per-sample verdicts, so no
+    `num_correct`) prints its COCO AP@[.50:.95] the way pycocotools does, with AP50 / AP75 when known.
+    """
     acc = data["accuracy"]
-    shown = "n/a" if acc is None else f"{acc:.2f}%"
-    print(
-        f"\nAccuracy of {ds}: {shown} ({data['num_correct']}/{data['num_scored']}, {data['num_skipped']} skipped)"
-    )
+    if data.get("num_correct") is None and data["num_scored"]:
+        stats = data.get("coco_stats") or {}
+        extra = "".join(f", {k} {coco_ap(stats[k])}" for k in ("AP50", "AP75") if stats.get(k, -1) >= 0)
+        print(
+            f"\nAP of {ds}: {coco_ap(acc)} (COCO AP@[.50:.95]{extra}; {data['num_scored']} samples, "
+            f"{data['num_skipped']} skipped)"
+        )
+    else:
+        shown = "n/a" if acc is None else f"{acc:.2f}%"
+        print(
+            f"\nAccuracy of {ds}: {shown} ({data['num_correct']}/{data['num_scored']}, "
+            f"{data['num_skipped']} skipped)"
+        )
     print(f"Results saved to {path}")
     print("-" * 100)
