@@ -54,7 +54,7 @@ class NoSignalWatch:
             if self.rank == 0:
                 logger.warning(
                     "no learning signal: all %d groups had equal rewards for %d steps; rewards were %s, so "
-                    "every advantage is 0 and the policy does not move (a random or untrained model never "
+                    "every advantage is 0 and the policy learns nothing from the rewards (a random or untrained model never "
                     "earns these rewards: start from an SFT checkpoint or add a shaping reward such as "
                     "digit_share; --warn_no_signal_steps 0 silences this)",
                     groups,
