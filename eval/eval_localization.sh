@@ -8,6 +8,7 @@
 # odinw/<NAME>/valid/annotations_without_background.json beside its images), OUTPUT_DIR (logs/localization),
 # GPUS (1: Vision-R1 ran 8 processes; here one process evaluates, on GPU or CPU), DTYPE (bfloat16; float32
 # on CPU), BATCH_SIZE (1, Vision-R1's), MAX_NEW_TOKENS (512, Vision-R1's); further flags after the datasets.
+# Relative paths (MODEL_PATH, DATA_ROOT, OUTPUT_DIR) are the caller's folder's, as in eval_aff_r1.sh.
 set -euo pipefail
 MODEL_PATH=${1:?usage: eval_localization.sh MODEL_PATH MODEL_TYPE DATASET[,DATASET...]}
 MODEL_TYPE=${2:?usage: eval_localization.sh MODEL_PATH MODEL_TYPE DATASET[,DATASET...]}
@@ -36,6 +37,6 @@ for name in "${names[@]}"; do
     anno=$DATA_ROOT/odinw/$name/valid/annotations_without_background.json images=$DATA_ROOT/odinw/$name/valid mode=single_pos
   fi
   echo "== $name ($mode): $anno"
-  (cd "$ROOT" && python eval/evaluate_detection.py "${common[@]}" --anno_dir "$anno" --image_dir "$images" \
-    --mode "$mode" "$@")
+  python "$ROOT/eval/evaluate_detection.py" "${common[@]}" --anno_dir "$anno" --image_dir "$images" \
+    --mode "$mode" "$@"
 done

@@ -7,6 +7,10 @@ config, checkpoint and data errors) is printed as
 
 and the process exits with status 2. Anything else is a bug and keeps its traceback. `--debug` on the
 command line, or `PADDLEMIX_DEBUG=1`, shows the traceback of user errors too.
+
+Ctrl-C is not a bug either: it prints one line, `interrupted: <what was saved>; <the command that resumes>`
+(the running command says which with `set_interrupt_note`), and exits 130, the shell's status for SIGINT.
+Output piped into a reader that stops early (`| head`) ends quietly.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
 DEBUG_ENV = "PADDLEMIX_DEBUG"
+_interrupt_note: Callable[[], str] | None = None
 
 
 class UserError(Exception):
@@ -83,6 +89,23 @@ def error_line(error: BaseException) -> str:
     return f"error: {text}"
 
 
+def set_interrupt_note(note: Callable[[], str] | None) -> None:
+    """What a Ctrl-C prints after `interrupted: `: `note()` says what is saved and how to resume (None: nothing)."""
+    global _interrupt_note
+    _interrupt_note = note
+
+
+def interrupt_line() -> str:
+    """The one line a Ctrl-C prints."""
+    note = None
+    if _interrupt_note is not None:
+        try:
+            note = _interrupt_note()
+        except Exception as error:  # the note must never hide the interruption behind a traceback
+            note = f"(could not say what was saved: {error})"
+    return f"interrupted: {note}" if note else "interrupted"
+
+
 def run_main(main: Callable[[list[str]], object], argv: Sequence[str] | None = None):
     """Run an entry point's `main(argv)` and return what it returns; a user error prints one line to stderr
     and exits with status 2.
@@ -99,3 +122,12 @@ def run_main(main: Callable[[list[str]], object], argv: Sequence[str] | None = N
             raise
         print(error_line(error), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"\n{interrupt_line()}", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`); Python would print a second error while flushing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Launch GRPO training on this node (or, with TRAINER_INSTANCES/MASTER, as one node of several):
-#   bash scripts/run_grpo.sh [--dry-run] CONFIG.yaml [--flag value ...]
-# Runs from the repository root whatever the working directory, so the YAMLs' relative paths (data/...,
-# work_dirs/...) resolve the same way everywhere; a CONFIG given relative to the caller's directory is found too.
+#   bash scripts/run_grpo.sh CONFIG.yaml [--flag value ...] [--dry-run]
+# Runs from the repository root whatever the working directory, so the YAMLs' own relative paths (data/...,
+# work_dirs/...) resolve the same way everywhere. Paths you give are the caller's: CONFIG, the OUTPUT_DIR, MODEL,
+# DATASET_NAME and IMAGE_ROOT variables and the path flags (--output_dir, --model_name_or_path, --dataset_name,
+# --image_root, --logging_dir, --resume_from_checkpoint) are made absolute against the caller's folder
+# (inputs when they exist there). --dry-run may stand anywhere.
 # Environment (the seed's variables; all optional):
 #   GPUS (8) processes on this node; BATCH_SIZE and PER_DEVICE_BATCH_SIZE (prompts; when set, GRADIENT_ACC =
 #   BATCH_SIZE / PER_DEVICE_BATCH_SIZE / (GPUS x nodes)); tensor_parallel_degree (1), sharding_parallel_degree
@@ -23,17 +26,44 @@ need_count() {
   [[ "${!1}" =~ ^[1-9][0-9]*$ ]] || die "$1=${!1}: not a positive integer"
 }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CALLER=$PWD
+# A path the caller gave, made absolute against the caller's folder: outputs always, inputs when they exist
+# there (a model may be a hub ID such as Qwen/Qwen2-VL-2B-Instruct).
+callers() {
+  case "$2" in
+    "" | /*) echo "$2" ;;
+    *) if [ "$1" = out ] || [ -e "$CALLER/$2" ]; then echo "$CALLER/$2"; else echo "$2"; fi ;;
+  esac
+}
 DRY_RUN=${DRY_RUN:-0}
-if [ "${1:-}" = "--dry-run" ]; then
-  DRY_RUN=1
-  shift
-fi
-CONFIG=${1:?usage: run_grpo.sh [--dry-run] CONFIG.yaml [--flag value ...]}
+args=()
+kind=""
+for arg in "$@"; do
+  if [ "$arg" = "--dry-run" ]; then
+    DRY_RUN=1
+    continue
+  fi
+  if [ -n "$kind" ] && [[ "$arg" != --* ]]; then
+    arg=$(callers "$kind" "$arg")
+  fi
+  case "$arg" in
+    --output_dir | --logging_dir) kind=out ;;
+    --model_name_or_path | --dataset_name | --image_root | --resume_from_checkpoint) kind=in ;;
+    *) kind="" ;;
+  esac
+  args+=("$arg")
+done
+set -- "${args[@]+"${args[@]}"}"
+[ -n "${OUTPUT_DIR:-}" ] && OUTPUT_DIR=$(callers out "$OUTPUT_DIR")
+[ -n "${MODEL:-}" ] && MODEL=$(callers in "$MODEL")
+[ -n "${DATASET_NAME:-}" ] && DATASET_NAME=$(callers in "$DATASET_NAME")
+[ -n "${IMAGE_ROOT:-}" ] && IMAGE_ROOT=$(callers in "$IMAGE_ROOT")
+CONFIG=${1:?usage: run_grpo.sh CONFIG.yaml [--flag value ...] [--dry-run]}
 shift
 if [ -f "$CONFIG" ]; then
   CONFIG=$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")
 elif [ ! -f "$ROOT/$CONFIG" ]; then
-  die "$CONFIG: no such config file (usage: run_grpo.sh [--dry-run] CONFIG.yaml [--flag value ...])"
+  die "$CONFIG: no such config file (usage: run_grpo.sh CONFIG.yaml [--flag value ...] [--dry-run])"
 fi
 cd "$ROOT"
 

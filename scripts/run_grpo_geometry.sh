@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # GRPO on geometry with the seed's recipe: configs/grpo_geometry.yaml and the seed's defaults below, each overridable
 # from the environment (run_grpo.sh lists every variable):
-#   bash scripts/run_grpo_geometry.sh [--dry-run] [--flag value ...]
+#   bash scripts/run_grpo_geometry.sh [--flag value ...] [--dry-run]
 set -euo pipefail
 export GPUS=${GPUS:-8} BATCH_SIZE=${BATCH_SIZE:-16} PER_DEVICE_BATCH_SIZE=${PER_DEVICE_BATCH_SIZE:-1}
 export NUM_GENERATIONS=${NUM_GENERATIONS:-8} RUN_NAME=${RUN_NAME:-Qwen2-VL-2B-GRPO-Geometry_${GPUS}GPUS}
-[ "${1:-}" = "--dry-run" ] && export DRY_RUN=1 && shift
 exec bash "$(dirname "${BASH_SOURCE[0]}")/run_grpo.sh" configs/grpo_geometry.yaml "$@"

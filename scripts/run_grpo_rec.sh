@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # GRPO on rec with the seed's recipe: configs/grpo_rec.yaml and the seed's defaults below, each overridable
 # from the environment (run_grpo.sh lists every variable):
-#   bash scripts/run_grpo_rec.sh [--dry-run] [--flag value ...]
+#   bash scripts/run_grpo_rec.sh [--flag value ...] [--dry-run]
 set -euo pipefail
 export GPUS=${GPUS:-8} BATCH_SIZE=${BATCH_SIZE:-16} PER_DEVICE_BATCH_SIZE=${PER_DEVICE_BATCH_SIZE:-2}
 export NUM_GENERATIONS=${NUM_GENERATIONS:-8} RUN_NAME=${RUN_NAME:-Qwen2.5-VL-3B-GRPO-REC_${GPUS}GPUS}
 export IMAGE_ROOT=${IMAGE_ROOT:-data/REC}
-[ "${1:-}" = "--dry-run" ] && export DRY_RUN=1 && shift
 exec bash "$(dirname "${BASH_SOURCE[0]}")/run_grpo.sh" configs/grpo_rec.yaml "$@"

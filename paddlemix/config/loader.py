@@ -40,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from paddlemix.config.flag_aliases import translate_flags
 from paddlemix.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -327,6 +328,16 @@ def drop_switched_off(cls, yaml_values: dict, cli_values: dict, path: str) -> di
     return values
 
 
+def _translated_flags(cls, argv: list[str]) -> list[str]:
+    """argv with the seeds' and trl's flags in our names (`flag_aliases.py`); every flag that cannot be
+    accepted is named in one ConfigError."""
+    translated, unknown, refused = translate_flags(argv, list(field_index(cls)))
+    if unknown or refused:
+        parts = [f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"] if unknown else []
+        raise ConfigError("; ".join(parts + refused), fix="run with --help for the options")
+    return translated
+
+
 def load_config(cls, argv: Sequence[str] | None = None, yaml_path: str | None = None):
     """Defaults ← YAML (`--config file.yaml` in argv, or `yaml_path`) ← command-line overrides.
 
@@ -335,6 +346,7 @@ def load_config(cls, argv: Sequence[str] | None = None, yaml_path: str | None = 
     argv = list(sys.argv[1:] if argv is None else argv)
     path, rest = split_config_flag(argv)
     path = path or yaml_path
+    rest = _translated_flags(cls, rest)
     yaml_values = _yaml_values(cls, _read_yaml(path), path) if path else {}
     cli_values = _cli_values(cls, rest)
     return build_config(cls, drop_switched_off(cls, yaml_values, cli_values, path or ""))

@@ -17,6 +17,7 @@ import tempfile
 
 from paddlemix.datasets.dataset import SampleDataset
 from paddlemix.datasets.hf_dir import HFTable, MissingSplitError, read_hf_dir
+from paddlemix.file_modes import honour_umask
 
 CACHE_ENV = "PADDLEMIX_DATA_CACHE"
 # The sample labels of the R1-V sets this module reads (counting_direct: counting, asked without a template).
@@ -67,6 +68,7 @@ class HFImageDataset(SampleDataset):
         fd, tmp = tempfile.mkstemp(dir=self.image_dir, suffix=".part")
         with os.fdopen(fd, "wb") as f:
             f.write(cell["bytes"])
+        honour_umask(tmp)
         os.replace(tmp, target)
         return target
 

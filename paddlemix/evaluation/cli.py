@@ -80,6 +80,7 @@ def eval_parser(
     p.add_argument(
         "--output_dir", type=str, default="logs", help="Where the results files go (the seed's ./logs)."
     )
+    add_overwrite_flag(p)
     p.add_argument(
         "--rescore",
         type=str,
@@ -97,6 +98,16 @@ def eval_parser(
         "(VLM-R1's published REC scorer); an eval scores with fixed or, for REC, vlm_r1.",
     )
     return p
+
+
+def add_overwrite_flag(p: argparse.ArgumentParser) -> None:
+    """`--overwrite`: recompute a results file that exists, even one written for another --model_path."""
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="Recompute and replace existing results files (by default finished results of the same model "
+        "and settings are reused, and another model's are kept).",
+    )
 
 
 def rec_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,7 @@ class EvalConfig:
     metric: str = (
         "fixed"  # the scorer of the results: "fixed" (ours) or, for REC, "vlm_r1" (VLM-R1's published)
     )
+    overwrite: bool = False  # recompute and replace results files, also another model's
 
     def __post_init__(self):
         """Reject values that cannot run, naming the flag."""

@@ -32,6 +32,7 @@ import os
 from paddlemix.datasets import load_eval_jsonl
 from paddlemix.datasets.localization import load_coco_detection, load_grounding_eval
 from paddlemix.errors import UserError, missing_files_are_user_errors
+from paddlemix.evaluation.cli import add_overwrite_flag
 from paddlemix.evaluation.config import DTYPES, EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
@@ -111,6 +112,7 @@ def localization_parser(command: str) -> argparse.ArgumentParser:
             choices=("all", "single_pos"),
             help="all: one query per image (COCO); single_pos: per image and positive category (ODinW).",
         )
+    add_overwrite_flag(p)
     p.add_argument("--rescore", type=str, nargs="+", default=None, metavar="RESULTS.json")
     p.add_argument(
         "--metric", type=str, default="fixed", choices=metrics, help="With --rescore: whose scoring."
@@ -136,6 +138,7 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
         parser.error(f"the following arguments are required: {', '.join(missing)}")
     try:
         splits = list_splits(args.command, args.anno_dir)
+        check_image_dir(args.image_dir)
         cfg = EvalConfig(
             model_name=args.model_name or os.path.basename(os.path.normpath(args.model_path)),
             model_path=args.model_path,
@@ -152,6 +155,7 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
             max_pixels=args.max_pixels,
             output_dir=args.output_dir,
             coord_frame=args.coord_frame,
+            overwrite=args.overwrite,
         )
     except (ValueError, FileNotFoundError) as e:
         raise UserError(str(e)) from e
@@ -159,14 +163,39 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
         return run_localization(args.command, cfg, splits, getattr(args, "mode", "all"))
 
 
+def _path_kind(path: str) -> str:
+    """'a folder', 'a file' or 'no such file or folder': what is at `path`."""
+    return (
+        "a folder" if os.path.isdir(path) else "a file" if os.path.exists(path) else "no such file or folder"
+    )
+
+
+def check_image_dir(image_dir: str) -> None:
+    """A FileNotFoundError unless `image_dir` is a folder, saying what is there instead."""
+    if not os.path.isdir(image_dir):
+        raise FileNotFoundError(f"--image_dir {image_dir}: {_path_kind(image_dir)}, not the folder of images")
+
+
 def list_splits(command: str, anno_dir: str) -> dict[str, str]:
-    """Split name -> file: the COCO file itself (detection), or the split files of the folder."""
+    """Split name -> file: the COCO file itself (detection), or the split files of the folder.
+
+    A path of the wrong kind (a folder for detection's COCO file, a file for the others' folder) says which
+    kind was expected.
+    """
     if command == "detection":
+        if os.path.isdir(anno_dir):
+            raise FileNotFoundError(
+                f"--anno_dir {anno_dir}: a folder, not a COCO instances json (give the instances_*.json in it)"
+            )
         if not os.path.isfile(anno_dir):
             raise FileNotFoundError(f"--anno_dir {anno_dir}: no such COCO instances file")
         return {coco_split_name(anno_dir): anno_dir}
     if not os.path.isdir(anno_dir):
-        raise FileNotFoundError(f"--anno_dir {anno_dir}: no such folder of split files")
+        if not os.path.exists(anno_dir):
+            raise FileNotFoundError(f"--anno_dir {anno_dir}: no such folder of split files")
+        raise FileNotFoundError(
+            f"--anno_dir {anno_dir}: a file, not the folder of split files (give {os.path.dirname(anno_dir) or '.'})"
+        )
     suffix, order = (
         (".json", PR1_GROUNDING_SPLITS) if command == "grounding" else (".jsonl", PR1_COUNTING_SPLITS)
     )

@@ -55,6 +55,7 @@ import json
 import os
 
 from paddlemix.errors import DataError, MissingFileError, run_main
+from paddlemix.evaluation.results import coco_ap
 from paddlemix.metrics.boxes import MODEL_TYPES, CoordFrame
 from paddlemix.metrics.published import VLM_R1_METHODS
 from paddlemix.tasks import get_task, list_tasks, mean_percent, resolve_results_task
@@ -244,9 +245,14 @@ def main(argv=None) -> None:
             e.where = e.where or path
             raise
         acc, verdicts, stored = scores.value, scores.verdicts, data.get("accuracy")
-        counts = f" ({sum(verdicts)}/{len(verdicts)})" if verdicts is not None else ""
         same = "equal to" if acc == stored else "differs from"
-        print(f"{path}: {metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
+        if verdicts is None:  # a dataset-level number: COCO's AP, printed as pycocotools does
+            print(
+                f"{path}: {metric} AP {coco_ap(acc)} (COCO AP@[.50:.95]), {same} stored {coco_ap(stored)}"
+            )
+        else:
+            counts = f" ({sum(verdicts)}/{len(verdicts)})"
+            print(f"{path}: {metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
 
 
 if __name__ == "__main__":

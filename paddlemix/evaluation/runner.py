@@ -26,11 +26,12 @@ from PIL import Image
 from tqdm import tqdm
 
 from paddlemix.datasets.images import BadImageError, SkippedImages, open_image, upscale_small
+from paddlemix.errors import set_interrupt_note
 from paddlemix.evaluation.config import DTYPES, METHODS, EvalConfig
 from paddlemix.evaluation.generation import encode_batch, generate_texts
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import PartialResults, partial_path, run_header, sample_key
-from paddlemix.evaluation.results import report, results_path, write_json_atomic
+from paddlemix.evaluation.results import finished_results, report, results_path, write_json_atomic
 from paddlemix.evaluation.scoring import EvalTask, score_into
 from paddlemix.models.runtime import ATTN_NAMES, on_gpu, resolve_attn, resolve_dtype, stop_token_ids
 
@@ -73,6 +74,9 @@ def evaluate(
     `header` identifies the run for resuming; `skipped` holds the samples already dropped while loading.
     The image info given to `task.record` is `image_size` (w, h) and `image_grid_thw` (t, h, w).
     """
+    reused = finished_results(out_path, header, cfg.overwrite)
+    if reused is not None:
+        return reused
     skipped = skipped if skipped is not None else SkippedImages()
     prompts = [processor.apply_chat_template(task.messages(s), add_generation_prompt=True) for s in samples]
     keys = [sample_key(s, p) for s, p in zip(samples, prompts)]
@@ -81,6 +85,12 @@ def evaluate(
     eos = stop_token_ids(model, processor, cfg.model_path)
     if len(todo) < len(samples):
         print(f"Resuming from {partial.path}: {len(samples) - len(todo)} of {len(samples)} samples done")
+    set_interrupt_note(
+        lambda: (
+            f"{len(partial.records)} of {len(samples)} samples of {name or out_path} are saved in "
+            f"{partial.path}; run the same command again to resume from there"
+        )
+    )
     try:
         with tqdm(total=len(samples), initial=len(samples) - len(todo), desc=name, unit="sample") as bar:
             for start in range(0, len(todo), cfg.batch_size):

@@ -22,6 +22,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.paddle import save_file
 
 from paddlemix.errors import UserError
+from paddlemix.file_modes import honour_umask
 
 from .hub import resolve_model_path
 
@@ -194,6 +195,7 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
             total += t.numel().item() * _BYTES[dtype_name(t.dtype)]
             weight_map[name] = fname
         save_file(tensors, os.path.join(path, fname), metadata={"format": "pt"})
+        honour_umask(os.path.join(path, fname))
         del tensors
     if len(shards) > 1:
         with open(os.path.join(path, INDEX_NAME), "w") as f:

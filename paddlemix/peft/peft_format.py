@@ -20,6 +20,7 @@ import paddle
 from safetensors import safe_open
 from safetensors.paddle import save_file
 
+from paddlemix.file_modes import honour_umask
 from paddlemix.peft.lora import LoraConfig, apply_lora, lora_layers
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -65,6 +66,7 @@ def save_peft_adapters(
         tensors[f"{key}.lora_A.weight"] = layer.lora_A.detach().T.contiguous()
         tensors[f"{key}.lora_B.weight"] = layer.lora_B.detach().T.contiguous()
     save_file(tensors, os.path.join(path, ADAPTER_WEIGHTS), metadata={"format": "pt"})
+    honour_umask(os.path.join(path, ADAPTER_WEIGHTS))
     adapter_config = {
         "peft_type": "LORA",
         "task_type": None,

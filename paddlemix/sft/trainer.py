@@ -43,6 +43,7 @@ from paddlemix.training.data import (
 from paddlemix.training.logprobs import sequence_token_logprobs
 from paddlemix.training.loop import TrainingLoop, load_policy
 from paddlemix.training.precision import resolve_precision
+from paddlemix.training.run_header import log_run_header
 from paddlemix.training.update import apply_gradients, backward_nothing, grads_finite
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,9 @@ class SFTTrainer(TrainingLoop):
             self.total_steps = total_batches(len(self.dataset), self.samples_per_batch, t.num_train_epochs)
 
         self.setup_optimization(SequenceLogprobs)
+        log_run_header(
+            self, f"{self.samples_per_batch} samples per step of <= {self.cfg.sft.max_seq_length} tokens"
+        )
         encoder = ConversationEncoder if cfg.sft.conversations else PromptEncoder
         self.resume_and_stream("samples_consumed", self.samples_per_batch, encoder_cls=encoder)
 

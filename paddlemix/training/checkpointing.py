@@ -31,6 +31,7 @@ from safetensors.paddle import save_file
 
 from paddlemix.distributed import barrier, get_rng_states, set_rng_states
 from paddlemix.errors import UserError
+from paddlemix.file_modes import honour_umask
 from paddlemix.models.checkpoint import load_checkpoint
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ def save_checkpoint(
         if trainable_only:
             trainable = {n: p.detach() for n, p in model.named_parameters() if not p.stop_gradient}
             save_file(trainable, os.path.join(tmp, TRAINABLE), metadata={"format": "paddle"})
+            honour_umask(os.path.join(tmp, TRAINABLE))
         else:
             model.save_pretrained(tmp)
         copy_processor_files(source_dir, tmp)
@@ -257,7 +259,7 @@ def load_training_state(path: str, model, optimizer, rank: int = 0, sharded_opti
             "resume with the same world size and --sharding"
         )
     if os.path.isfile(os.path.join(path, TRAINABLE)):
-        _load_trainable(model, os.path.join(path, TRAINABLE))
+        load_trainable(model, os.path.join(path, TRAINABLE))
     else:
         load_checkpoint(model, path, ignore_keys=model.tied_keys())
     names = {n: p.name for n, p in model.named_parameters()}
@@ -270,7 +272,7 @@ def load_training_state(path: str, model, optimizer, rank: int = 0, sharded_opti
     return state
 
 
-def _load_trainable(model, file: str) -> None:
+def load_trainable(model, file: str) -> None:
     """Set the trainable parameters from a `trainable_only` checkpoint; the names must match exactly."""
     params = {n: p for n, p in model.named_parameters() if not p.stop_gradient}
     with safe_open(file, framework="paddle") as f:

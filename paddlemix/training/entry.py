@@ -12,7 +12,8 @@ import yaml
 
 from paddlemix.config import config_to_dict, help_text, load_config
 from paddlemix.distributed import init_distributed, setup_logging
-from paddlemix.errors import missing_files_are_user_errors, run_main
+from paddlemix.errors import missing_files_are_user_errors, run_main, set_interrupt_note
+from paddlemix.training.output_dir import check_output_dir, resume_note
 
 
 def train_main(config_cls, trainer_cls, prog: str, argv: list[str] | None = None) -> None:
@@ -28,6 +29,8 @@ def train_main(config_cls, trainer_cls, prog: str, argv: list[str] | None = None
         print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False), end="")
         return
     setup_logging()
+    check_output_dir(cfg.trainer)  # before minutes of model loading
+    set_interrupt_note(lambda: resume_note(cfg.trainer, prog, argv))
     d = cfg.distributed
     env = init_distributed(d.sharding, d.sharding_parallel_degree, d.hybrid_parallel_topo_order)
     with missing_files_are_user_errors():

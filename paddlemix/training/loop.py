@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 
 import paddle.nn as nn
 
@@ -116,6 +117,8 @@ class TrainingLoop:
             "epoch": self.schedule.epoch(batch),
             "world_size": self.env.world_size,
             "source_model": self.cfg.model.model_name_or_path,
+            # the local folder (absolute), so that a trainable-only checkpoint loads from anywhere
+            "source_model_dir": os.path.abspath(self.model.name_or_path),
             "config": config_to_dict(self.cfg),
         }
         self.env.gather_parameters(self._wrapped)

@@ -453,6 +453,8 @@ def _rows(root: str) -> list[Row]:
         ),
         # issue 23
         *_vlm_r1_rows(root, model),
+        # issue 22
+        *_first_hour_rows(root, model, good_rec, rec_root, counting, a_file, empty, loc_args),
     ]
 
 
@@ -533,6 +535,89 @@ def _vlm_r1_rows(root: str, model: str) -> list[Row]:
             "eval_vlm_r1/record-unknown-method",
             [*evaluate, "--data_file_paths", typo, "--image_folders", gui],
             [f"{typo}:1", "unknown accuracy method 'all_matc'"],
+        ),
+    ]
+
+
+def _first_hour_rows(root, model, good_rec, rec_root, counting, a_file, empty, loc_args) -> list[Row]:
+    """Issue 22's rows: what a new user meets in the first hour (reruns, kept results, pasted flags, paths)."""
+    out = os.path.join(root, "out-rerun")
+    os.makedirs(os.path.join(out, "checkpoint-1"))
+    rerun = _train_yaml(root, "rerun", good_rec, rec_root, model)
+    kept = os.path.join(root, "kept-logs")
+    _write(
+        os.path.join(kept, "r1-v_results_superclevr_test200_counting_problems_tiny_r1_100.json"),
+        json.dumps({"accuracy": 50.0, "results": [], "run": {"model_path": "/elsewhere/other-model"}}),
+    )
+    r1v = ["--model_name", "tiny", "--model_path", model, "--data_root", counting, "--output_dir", kept]
+    r1v += ["--image_root", os.path.join(counting, "superclevr_200"), "--max_new_tokens", "2"]
+    alias = _train_yaml(root, "alias", good_rec, rec_root, model)
+    pasted = ["--torch_dtype", "bfloat16", "--data_seed", "7", "--gradient_checkpointing", "true"]
+    pasted += ["--freeze_vision_modules", "true", "--save_only_model", "true", "--print_config"]
+    return [
+        # a random model never earns accuracy/format: the trainer says so once, in one line
+        Row(
+            "train/no-learning-signal",
+            [*TRAIN, "--config", _train_yaml(root, "nosignal", good_rec, rec_root, model, max_steps=2)]
+            + ["--warn_no_signal_steps", "2"],
+            ["no learning signal: all 1 groups had equal rewards for 2 steps", "rewards were all 0"],
+            status=0,
+        ),
+        Row(
+            "train/output-dir-exists",
+            [*TRAIN, "--config", rerun],
+            [
+                f"--output_dir {out}",
+                "checkpoint-1",
+                "--resume_from_checkpoint auto",
+                "--overwrite_output_dir",
+            ],
+        ),
+        Row(
+            "train/unknown-flags-at-once",
+            [*TRAIN, "--config", alias, "--max_step", "3", "--learning_rat", "1", "--deepspeed", "z3.json"],
+            ["--max_step (did you mean --max_steps?)", "--learning_rat (did you mean --learning_rate?)"]
+            + ["--deepspeed", "--sharding stage2|stage3"],
+        ),
+        Row(
+            "train/seed-flags-accepted",
+            [*TRAIN, "--config", alias, *pasted],
+            ["bf16: true", "seed: 7", "recompute: true", "freeze_vision: true"],
+            status=0,
+            stream="stdout",
+        ),
+        Row(
+            "r1v/results-of-another-model",
+            [*R1V, *r1v],
+            ["r1-v_results_superclevr_test200_counting_problems_tiny_r1_100.json", "/elsewhere/other-model"]
+            + ["--overwrite"],
+        ),
+        Row(
+            "detection/anno-dir-is-a-folder",
+            [*DETECTION, *loc_args, "--anno_dir", empty],
+            [empty, "a folder, not a COCO instances json"],
+        ),
+        Row(
+            "grounding/anno-dir-is-a-file",
+            [*GROUNDING, *loc_args, "--anno_dir", a_file],
+            [a_file, "a file, not the folder of split files"],
+        ),
+        Row(
+            "counting/image-dir-is-a-file",
+            [*COUNTING, "--model_path", model, "--anno_dir", counting, "--image_dir", a_file],
+            [a_file, "a file, not the folder of images"],
+        ),
+        Row(
+            "export/checkpoint-is-a-file",
+            [PY, "-m", "paddlemix.export", "--checkpoint", a_file, "--out", os.path.join(root, "exported")],
+            [a_file, "a file, not a checkpoint folder"],
+        ),
+        Row(
+            "run_grpo/dry-run-last",
+            [*RUN_COUNTING, "--max_steps", "3", "--dry-run"],
+            ["command (in", "max_steps: 3"],
+            status=0,
+            stream="stdout",
         ),
     ]
 

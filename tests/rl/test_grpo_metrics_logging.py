@@ -22,7 +22,7 @@ REQUIRED_SCALARS = [
     "completion_length",
     "completion_length_min",
     "completion_length_max",
-    "zero_std_fraction",
+    "frac_reward_zero_std",
     "tokens_per_second",
     "time/generation",
     "time/update",

@@ -19,6 +19,45 @@ from paddlemix.datasets.synthetic.writers import WRITERS, write_tarball
 from paddlemix.errors import UserError, run_main
 
 ALL_WRITERS = {**WRITERS, **LOCALIZATION_WRITERS, "gui": write_gui_layout}
+# task -> the eval commands that read what its writer wrote: (eval script, flags with paths under the task's
+# folder); printed after writing, so the user sees which folders each eval takes.
+EVALS = {
+    "counting": [
+        ("eval/test_r1-v.py", "--data_root {root} --image_root {root}/superclevr_200"),
+    ],
+    "geometry": [
+        ("eval/test_r1-v.py", "--data_root {root} --image_root {root} --test_datasets geoqa_test_prompts"),
+    ],
+    "rec": [
+        (
+            "eval/test_rec.py",
+            "--data_root {root}/rec_jsons_processed --image_root {root} --test_datasets refcoco_val",
+        ),
+    ],
+    "detection": [
+        (
+            "eval/evaluate_detection.py",
+            "--anno_dir {root}/coco/annotations/instances_val2017.json --image_dir {root}/coco/val2017",
+        ),
+        (
+            "eval/evaluate_detection.py",
+            "--anno_dir {root}/odinw/ShapesDemo/valid/annotations_without_background.json "
+            "--image_dir {root}/odinw/ShapesDemo/valid --mode single_pos",
+        ),
+    ],
+    "ovd": [
+        (
+            "eval/evaluate_detection.py",
+            "--anno_dir {root}/annotations/instances_ovd_val.json --image_dir {root}",
+        ),
+    ],
+    "grounding": [
+        ("eval/evaluate_grounding.py", "--anno_dir {root}/annotations --image_dir {root}/images"),
+        ("eval/evaluate_counting.py", "--anno_dir {root}/counting --image_dir {root}/counting"),
+    ],
+    "ocr": [("eval/evaluate_ocr.py", "--anno_dir {root}/eval --image_dir {root}")],
+    "affordance": [("eval/evaluate_affordance.py", "--test_data_path {root}/reasonaff_test --segmenter box")],
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,6 +97,8 @@ def write_tasks(args: argparse.Namespace) -> None:
         kwargs = {} if task == "rec" else {"layout": args.hf_layout}
         root = ALL_WRITERS[task](args.out, n=args.n, n_eval=n_eval, seed=args.seed, **kwargs)
         print(f"wrote {task}: {root}")
+        for script, flags in EVALS.get(task, []):
+            print(f"  eval: python {script} --model_path MODEL {flags.format(root=root)}")
         if args.tar:
             archive = LAYOUTS[task].archive if task in LAYOUTS else f"{os.path.basename(root)}.tar"
             tar_path = write_tarball(root, os.path.join(args.out, archive))

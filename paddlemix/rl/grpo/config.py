@@ -116,6 +116,10 @@ class GRPOConfig:
     max_reward_error_fraction: float = opt(
         0.01, "stop the run when more than this share of a step's completions make a reward raise"
     )
+    warn_no_signal_steps: int = opt(
+        5,
+        "warn once when every group had equal rewards (zero advantage) this many rollouts in a row; 0: never",
+    )
 
     SWITCHES = (
         Switch(
@@ -162,6 +166,10 @@ class GRPOConfig:
         check(
             0 <= self.max_reward_error_fraction <= 1,
             f"--max_reward_error_fraction must be in [0, 1], got {self.max_reward_error_fraction}",
+        )
+        check(
+            self.warn_no_signal_steps >= 0,
+            f"--warn_no_signal_steps must be >= 0, got {self.warn_no_signal_steps}",
         )
         check(self.max_resample >= 1, f"--max_resample must be >= 1, got {self.max_resample}")
         check(

@@ -256,7 +256,7 @@ def rollout_metrics(table: RewardTable) -> dict[str, float]:
     metrics = dict(
         reward=float(rewards.mean()),
         reward_std=float(rewards.std(axis=1, ddof=1).mean()),
-        zero_std_fraction=zero_std_fraction(rewards.reshape([-1]).astype("float32"), rewards.shape[1]),
+        frac_reward_zero_std=zero_std_fraction(rewards.reshape([-1]).astype("float32"), rewards.shape[1]),
         completion_length=float(lengths.mean()),
         completion_length_min=float(lengths.min()),
         completion_length_max=float(lengths.max()),

@@ -46,6 +46,7 @@ from paddlemix.rl.grpo import agreement, reference_sync
 from paddlemix.rl.grpo.advantages import batch_advantages
 from paddlemix.rl.grpo.config import TrainConfig
 from paddlemix.rl.grpo.loss import LossCounts, grpo_loss, loss_weight
+from paddlemix.rl.grpo.no_signal import NoSignalWatch
 from paddlemix.rl.grpo.rollout import (
     Group,
     RewardTable,
@@ -69,6 +70,7 @@ from paddlemix.training.logprobs import PolicyLogprobs
 from paddlemix.training.loop import TrainingLoop, load_policy
 from paddlemix.training.precision import resolve_precision
 from paddlemix.training.reference import AdapterFreeLogprobs, build_reference
+from paddlemix.training.run_header import log_run_header
 from paddlemix.training.update import (
     NonFiniteLossError,
     apply_gradients,
@@ -88,7 +90,16 @@ BAR = {
     "len": ("completion_length", ".1f", float("nan")),
     "sec": ("time/step", ".2f", float("nan")),
 }
-SHOWN = ("reward", "reward_std", "kl", "clip_ratio", "completion_length", "loss", "time/step")
+SHOWN = (
+    "reward",
+    "reward_std",
+    "frac_reward_zero_std",
+    "kl",
+    "clip_ratio",
+    "completion_length",
+    "loss",
+    "time/step",
+)
 
 
 class GRPOTrainer(TrainingLoop):
@@ -139,6 +150,8 @@ class GRPOTrainer(TrainingLoop):
             self.total_steps = batches * g.num_iterations
 
         self.setup_optimization(PolicyLogprobs)
+        per_step = f"{self.prompts_per_batch} prompts per step x G={g.num_generations} completions"
+        log_run_header(self, f"{per_step} of <= {g.max_completion_length} tokens")
         self.resume_and_stream("prompts_consumed", self.prompts_per_batch, g.num_iterations)
         per_device, accumulation = t.per_device_train_batch_size, t.gradient_accumulation_steps
         # Every rank's global slots, flattened, in rank order.
@@ -146,6 +159,7 @@ class GRPOTrainer(TrainingLoop):
             [s for row in local_slots(per_device, world, r, accumulation) for s in row] for r in range(world)
         ]
         self.batch: RolloutBatch | None = None  # the rollout batch the next μ updates train on
+        self.no_signal = NoSignalWatch(g.warn_no_signal_steps, self.env.rank)
 
     # ----- rollouts -----
 
@@ -194,6 +208,7 @@ class GRPOTrainer(TrainingLoop):
             start = time.perf_counter()
             groups, table, sampling_metrics = self.resample_constant_groups(index, groups, table)
             timings["time/resampling"] = time.perf_counter() - start
+        self.no_signal.observe(table)
         advantages = batch_advantages(
             table.rewards,
             table.lengths,
