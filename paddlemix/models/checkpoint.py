@@ -161,12 +161,16 @@ def _parse_size(size) -> int:
 
 
 def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB") -> None:
-    """Write the model's weights as hub-layout safetensors (sharded with an index above max_shard_size)."""
+    """Write the model's weights as hub-layout safetensors (sharded with an index above max_shard_size).
+
+    Keys are the model's `hub_key(name)` when it has one (the published names), else the parameter names.
+    """
     os.makedirs(path, exist_ok=True)
     for stale in (WEIGHTS_NAME, INDEX_NAME):
         with contextlib.suppress(FileNotFoundError):
             os.remove(os.path.join(path, stale))
     limit = _parse_size(max_shard_size)
+    hub_key = getattr(model, "hub_key", str)
     transposed = linear_weight_names(model)
     params = dict(model.named_parameters())
     names = sorted(params)
@@ -184,15 +188,16 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
         fname = WEIGHTS_NAME if len(shards) == 1 else f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
         tensors = {}
         for name in shard:
+            key = hub_key(name)
             t = params[name].detach()
             if name in transposed:
                 # .T is a strided view in Paddle 3; safetensors needs packed memory.
                 t = t.T.contiguous()
             if dtype is not None:
                 t = t.astype(dtype)
-            tensors[name] = t
+            tensors[key] = t
             total += t.numel().item() * _BYTES[dtype_name(t.dtype)]
-            weight_map[name] = fname
+            weight_map[key] = fname
         save_file(tensors, os.path.join(path, fname), metadata={"format": "pt"})
         del tensors
     if len(shards) > 1:
@@ -221,6 +226,10 @@ class PretrainedModel(nn.Layer):
     def tied_keys(self) -> tuple:
         """Checkpoint keys that are ignored on load because the model ties them to another weight."""
         return ()
+
+    def hub_key(self, name: str) -> str:
+        """The checkpoint key that `save_pretrained` writes for parameter `name` (the same name by default)."""
+        return name
 
     @classmethod
     def from_pretrained(cls, path: str, dtype: str | None = None, **config_overrides):
