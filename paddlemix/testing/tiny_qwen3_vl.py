@@ -172,8 +172,14 @@ def build_tiny_qwen3_vl(name: str, out_dir: str, seed: int = 0, init_std: float 
     import transformers
 
     cfg = tiny_qwen3_vl_config(name)
+    std = {"initializer_range": init_std}
     hf_config = transformers.Qwen3VLConfig.from_dict(
-        {**cfg, "text_config": {**cfg["text_config"], "initializer_range": init_std}}
+        {
+            **cfg,
+            **std,
+            "text_config": {**cfg["text_config"], **std},
+            "vision_config": {**cfg["vision_config"], **std},
+        }
     )
     torch.manual_seed(seed)
     model = transformers.Qwen3VLForConditionalGeneration(hf_config).eval()
