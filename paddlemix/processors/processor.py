@@ -17,13 +17,13 @@ import os
 import numpy as np
 import paddle
 
+from paddlemix.errors import read_json
 from paddlemix.models.hub import resolve_model_path
 from paddlemix.processors.chat_template import (
     PROCESSOR_TEMPLATE_FILES,
     load_chat_template,
     render_chat_template,
 )
-from paddlemix.errors import read_json
 from paddlemix.processors.image_processor import (
     PREPROCESSOR_CONFIG_NAME,
     Qwen2VLImageProcessor,

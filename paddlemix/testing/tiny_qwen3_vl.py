@@ -75,7 +75,8 @@ QWEN3_VL_CHAT_TEMPLATE = (
 
 # The Thinking models' template opens a reasoning block in the generation prompt.
 QWEN3_VL_THINKING_CHAT_TEMPLATE = QWEN3_VL_CHAT_TEMPLATE.replace(
-    "{{- '<|im_start|>assistant\\n' }}\n{%- endif %}\n", "{{- '<|im_start|>assistant\\n<think>\\n' }}\n{%- endif %}\n"
+    "{{- '<|im_start|>assistant\\n' }}\n{%- endif %}\n",
+    "{{- '<|im_start|>assistant\\n<think>\\n' }}\n{%- endif %}\n",
 )
 
 # Small enough that the tests' 56-140 px images are resized (up to multiples of 32 px) rather than refused.
@@ -146,7 +147,9 @@ def tiny_qwen3_vl_config(name: str) -> dict:
     }
 
 
-def qwen3_vl_preprocessor_config(min_pixels: int = TINY_MIN_PIXELS, max_pixels: int = TINY_MAX_PIXELS) -> dict:
+def qwen3_vl_preprocessor_config(
+    min_pixels: int = TINY_MIN_PIXELS, max_pixels: int = TINY_MAX_PIXELS
+) -> dict:
     """The `preprocessor_config.json` of the published Qwen3-VL image processor, with the given pixel budget."""
     return {
         "do_convert_rgb": True,

@@ -42,7 +42,9 @@ class Qwen3VLVisionConfig(VisionConfigBase):
     temporal_patch_size: int = 2
     hidden_act: str = "gelu_pytorch_tanh"
     num_position_embeddings: int = 2304  # a square table (48 x 48) resampled bilinearly to each image's grid
-    deepstack_visual_indexes: list = field(default_factory=lambda: [8, 16, 24])  # blocks feeding text layers 0..
+    deepstack_visual_indexes: list = field(
+        default_factory=lambda: [8, 16, 24]
+    )  # blocks feeding text layers 0..
     rope_theta: float = 10000.0
     extra: dict = field(default_factory=dict, repr=False)
 
@@ -74,7 +76,9 @@ class Qwen3VLConfig(Qwen2VLConfig):
     head_dim: int = 128
     rope_theta: float = 5000000.0
     mrope_section: list = field(default_factory=lambda: [24, 20, 20])  # (t, h, w) counts, interleaved
-    mrope_interleaved: bool = True  # the t/h/w frequencies alternate (t h w t h w ...) instead of forming blocks
+    mrope_interleaved: bool = (
+        True  # the t/h/w frequencies alternate (t h w t h w ...) instead of forming blocks
+    )
     max_position_embeddings: int = 262144
     tie_word_embeddings: bool = True
     vision_config: Qwen3VLVisionConfig = field(default_factory=Qwen3VLVisionConfig)
@@ -83,7 +87,9 @@ class Qwen3VLConfig(Qwen2VLConfig):
         """Qwen2-VL's checks, plus the ones interleaving adds."""
         super().validate()
         if not self.mrope_interleaved:
-            raise ValueError("config: Qwen3-VL needs rope mrope_interleaved: true (its checkpoints are trained so)")
+            raise ValueError(
+                "config: Qwen3-VL needs rope mrope_interleaved: true (its checkpoints are trained so)"
+            )
         half = self.head_dim // 2
         if 3 * max(self.mrope_section[1:]) > half:
             raise ValueError(

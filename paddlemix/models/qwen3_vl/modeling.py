@@ -63,7 +63,9 @@ class Qwen3VLForConditionalGeneration(Qwen2VLForConditionalGeneration):
             raise ValueError(
                 f"input_ids hold {positions.shape[0]} image tokens but the images give {feats.shape[0]} features"
             )
-        lanes = [paddle.scatter(embeds.reshape([b * s, h]), positions, feats.astype(embeds.dtype), overwrite=True)]
+        lanes = [
+            paddle.scatter(embeds.reshape([b * s, h]), positions, feats.astype(embeds.dtype), overwrite=True)
+        ]
         zeros = paddle.zeros([b * s, h], dtype=embeds.dtype)
         for level in deepstack:
             lanes.append(paddle.scatter(zeros, positions, level.astype(embeds.dtype), overwrite=True))

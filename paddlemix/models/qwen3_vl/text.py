@@ -22,8 +22,8 @@ import paddle.nn as nn
 
 from ..linear import Linear
 from ..qwen2_vl.text import MRotaryEmbedding, Qwen2Attention, Qwen2DecoderLayer, Qwen2VLTextModel
-from ..rms_norm import RMSNorm
 from ..qwen2_vl.vision import signed_sin
+from ..rms_norm import RMSNorm
 from .configuration import Qwen3VLConfig
 
 

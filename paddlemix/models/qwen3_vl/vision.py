@@ -143,7 +143,9 @@ class Qwen3VLVisionTransformer(Qwen2VLVisionTransformer):
         self.deepstack_visual_indexes = [int(i) for i in config.deepstack_visual_indexes]
         bad = [i for i in self.deepstack_visual_indexes if not 0 <= i < config.depth]
         if bad:
-            raise ValueError(f"config: deepstack_visual_indexes {bad} are not blocks of a depth-{config.depth} tower")
+            raise ValueError(
+                f"config: deepstack_visual_indexes {bad} are not blocks of a depth-{config.depth} tower"
+            )
         self.deepstack_merger_list = nn.LayerList(
             [
                 Qwen3VLPatchMerger(config.out_hidden_size, config.width, self.merge, postshuffle_norm=True)
