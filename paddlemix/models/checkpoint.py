@@ -37,6 +37,27 @@ _KEY_RENAMES = [
 ]
 
 
+# (package prefix, transformers >= 4.52 module prefix): the torch module paths, which Qwen3-VL's published
+# checkpoints and PEFT adapters use as names.
+_TORCH_PATHS = (("model.", "model.language_model."), ("visual.", "model.visual."))
+
+
+def torch_module_path(name: str) -> str:
+    """`model.layers.0.self_attn.q_proj` -> `model.language_model.layers.0.self_attn.q_proj`."""
+    for ours, theirs in _TORCH_PATHS:
+        if name.startswith(ours):
+            return theirs + name[len(ours) :]
+    return name
+
+
+def package_module_path(name: str) -> str:
+    """The inverse of `torch_module_path`."""
+    for ours, theirs in _TORCH_PATHS:
+        if name.startswith(theirs):
+            return ours + name[len(theirs) :]
+    return name
+
+
 class CheckpointError(UserError, ValueError):
     """A checkpoint directory that cannot be loaded; the message names the file and key."""
 

@@ -15,6 +15,7 @@ from paddlemix.rl.grpo.trainer import GRPOTrainer
 from tests.helpers import golden, requires_reference, tiny_dir
 from tests.rl.grpo_testing import train_argv, train_config
 
+pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL = "qwen3_vl_tied"
 FLAGS = {
@@ -37,7 +38,12 @@ def weights(model) -> dict[str, np.ndarray]:
 def cli_run(counting_dir, tmp_path_factory):
     """A 20-step GRPO run of the tiny Qwen3-VL by `python -m paddlemix.rl.grpo.train`, checkpointed at 10."""
     out = tmp_path_factory.mktemp("grpo_qwen3") / "run"
-    cmd = [sys.executable, "-m", "tests.distributed.grpo_worker", *train_argv(counting_dir, str(out), **FLAGS)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.distributed.grpo_worker",
+        *train_argv(counting_dir, str(out), **FLAGS),
+    ]
     env = {**os.environ, "PYTHONPATH": REPO}
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import paddle
 
+from ..checkpoint import torch_module_path
 from ..qwen2_vl.modeling import Qwen2VLForConditionalGeneration
 from .configuration import Qwen3VLConfig
 from .text import Qwen3VLTextModel
 from .vision import Qwen3VLVisionTransformer
-
-# Published checkpoint keys: the decoder under `model.language_model.`, the tower under `model.visual.`.
-_HUB_PREFIXES = (("model.", "model.language_model."), ("visual.", "model.visual."))
 
 
 class Qwen3VLForConditionalGeneration(Qwen2VLForConditionalGeneration):
@@ -28,11 +26,9 @@ class Qwen3VLForConditionalGeneration(Qwen2VLForConditionalGeneration):
     text_class = Qwen3VLTextModel
 
     def hub_key(self, name: str) -> str:
-        """The published checkpoint key of parameter `name`."""
-        for ours, hub in _HUB_PREFIXES:
-            if name.startswith(ours):
-                return hub + name[len(ours) :]
-        return name
+        """The published checkpoint key of parameter `name`: the decoder under `model.language_model.`, the
+        tower under `model.visual.`."""
+        return torch_module_path(name)
 
     @property
     def deepstack_levels(self) -> int:
