@@ -133,8 +133,13 @@ def _run_batch(batch, samples, prompts, keys, task, model, processor, cfg, eos, 
         return records
     texts = generate_texts(model, processor, inputs, cfg.max_new_tokens, eos)
     grids = inputs["image_grid_thw"].numpy().tolist()
+    patch = processor.image_processor.patch_size  # 14 for Qwen2-VL / 2.5-VL, 16 for Qwen3-VL
     for pos, text, grid in zip(kept, texts, grids):
         i = ready[pos]
-        info = {"image_size": list(images[pos].size), "image_grid_thw": [int(v) for v in grid]}
+        info = {
+            "image_size": list(images[pos].size),
+            "image_grid_thw": [int(v) for v in grid],
+            "input_size": [int(grid[1]) * patch, int(grid[2]) * patch],
+        }
         records.append({"index": i, "key": keys[i], "result": task.record(samples[i], text, info)})
     return records

@@ -82,12 +82,13 @@ def resolve_frame(coord_frame_name=None, model_type=None) -> CoordFrame:
     raise ValueError("a REC sample needs `coord_frame` or `model_type` to know what frame its boxes are in")
 
 
-def input_size_from_grid(image_grid_thw) -> tuple[int, int]:
-    """The (h, w) in pixels of the resized model input of one image, from its grid (t, h/14, w/14)."""
+def input_size_from_grid(image_grid_thw, patch_size: int = PATCH_SIZE) -> tuple[int, int]:
+    """The (h, w) in pixels of the resized model input of one image, from its grid (t, h/p, w/p); p is 14
+    for Qwen2-VL / 2.5-VL and 16 for Qwen3-VL."""
     grid = [int(v) for v in np.asarray(image_grid_thw).reshape(-1)]
     if len(grid) != 3:
         raise ValueError(f"image_grid_thw of one image has 3 entries (t, h, w), got {grid}")
-    return grid[1] * PATCH_SIZE, grid[2] * PATCH_SIZE
+    return grid[1] * patch_size, grid[2] * patch_size
 
 
 def resolve_input_size(input_size=None, image_grid_thw=None) -> tuple[int, int] | None:

@@ -69,6 +69,7 @@ def test_rec_right_answers_in_the_0_1000_frame_score_100(tmp_path, monkeypatch):
     )
     # the resized inputs (multiples of 32 px) differ from the images, so the frame mattered
     assert any(r["image_grid_thw"][1] * 16 != r["image_size"][1] for r in out["results"])
+    assert all(r["input_size"] == [g * 16 for g in r["image_grid_thw"][1:]] for r in out["results"])
 
 
 @pytest.mark.slow
