@@ -10,7 +10,14 @@ import pytest
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 MODEL_FIXTURES = os.path.join(FIXTURES, "models")
-TINY_MODELS = ["qwen2_vl_tied", "qwen2_vl_untied", "qwen2_5_vl_tied", "qwen2_5_vl_untied"]
+TINY_MODELS = [
+    "qwen2_vl_tied",
+    "qwen2_vl_untied",
+    "qwen2_5_vl_tied",
+    "qwen2_5_vl_untied",
+    "qwen3_vl_tied",
+    "qwen3_vl_untied",
+]
 HAS_REFERENCE = all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers"))
 
 requires_reference = pytest.mark.skipif(not HAS_REFERENCE, reason="torch + transformers not installed")

@@ -18,6 +18,7 @@ import numpy as np
 
 from paddlemix.testing.reference import CASES, load_reference_model, reference_inputs, reference_outputs
 from paddlemix.testing.tiny_models import TINY_CONFIGS, build_tiny_checkpoint
+from paddlemix.testing.tiny_qwen3_vl import QWEN3_TINY_CONFIGS
 
 GOLDEN_LOGIT_POSITIONS = 12
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "models")
@@ -27,8 +28,9 @@ def main() -> None:
     """Build every tiny checkpoint and its golden outputs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=FIXTURES)
+    parser.add_argument("--only", nargs="*", help="names of the checkpoints to rebuild (default: all)")
     args = parser.parse_args()
-    for name in TINY_CONFIGS:
+    for name in args.only or [*TINY_CONFIGS, *QWEN3_TINY_CONFIGS]:
         ckpt = os.path.join(args.out, name)
         shutil.rmtree(ckpt, ignore_errors=True)
         build_tiny_checkpoint(name, ckpt)
@@ -40,12 +42,13 @@ def main() -> None:
             # fixtures small. The live tests compare every position.
             ref["logits"] = ref["logits"][:, -GOLDEN_LOGIT_POSITIONS:]
             np.savez_compressed(os.path.join(ckpt, f"golden_{case}.npz"), **inputs, **ref)
-        if name == "qwen2_vl_tied":
+        if name in ("qwen2_vl_tied", "qwen3_vl_tied"):
+            # The form transformers >= 5 saves (for Qwen3-VL: rope_parameters instead of rope_scaling).
             with tempfile.TemporaryDirectory() as tmp:
                 model.config.save_pretrained(tmp)
                 shutil.copy(
                     os.path.join(tmp, "config.json"),
-                    os.path.join(args.out, "qwen2_vl_tied_nested_config.json"),
+                    os.path.join(args.out, f"{name}_nested_config.json"),
                 )
         print(f"wrote {ckpt}")
 

@@ -50,7 +50,7 @@ from paddlemix.metrics.affordance import (
     mask_intersection_union,
     mask_metrics,
 )
-from paddlemix.metrics.boxes import CoordFrame, frame_for_model, input_size_from_grid, to_original_frame
+from paddlemix.metrics.boxes import CoordFrame, frame_for_model, to_original_frame
 from paddlemix.tasks import sample_messages
 
 PREFIX = "affordance"
@@ -148,7 +148,7 @@ class AffordanceRecorder:
         try:
             boxes, points = read_answer(output)
             original = (sample["img_width"], sample["img_height"])
-            input_size = input_size_from_grid(info["image_grid_thw"])
+            input_size = info["input_size"]
             result["bboxes"] = [
                 to_original(b, self.frame, info["image_size"], input_size, original) for b in boxes
             ]

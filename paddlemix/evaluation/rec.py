@@ -36,7 +36,6 @@ from paddlemix.metrics.boxes import (
     answer_iou,
     coord_frame,
     frame_for_model,
-    input_size_from_grid,
     parse_box,
     to_original_frame,
 )
@@ -58,7 +57,7 @@ def rec_task(method: str, frame, model_type: str, metric: str = "fixed") -> Eval
     def record(sample: dict, output: str, info: dict) -> dict:
         """The result of one sample: the seed's fields, the box in original pixels, and rescoring inputs."""
         image_size = info["image_size"]
-        input_size = list(input_size_from_grid(info["image_grid_thw"]))
+        input_size = list(info["input_size"])
         box = parse_box(output)
         return {
             "image": sample["record"]["image"],

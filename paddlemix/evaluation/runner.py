@@ -148,10 +148,16 @@ def _run_batch(batch, samples, prompts, keys, task, model, processor, cfg, eos, 
     texts = generate_texts(model, processor, inputs, cfg.max_new_tokens, eos)
     # One grid row per image; a sample's boxes are in its last image.
     grids = inputs["image_grid_thw"].numpy().tolist()
+    patch = processor.image_processor.patch_size  # 14 for Qwen2-VL / 2.5-VL, 16 for Qwen3-VL
     ends = np.cumsum([len(images[pos]) for pos in kept]) - 1
     for pos, text, end in zip(kept, texts, ends):
         i = ready[pos]
         size = Image.open(samples[i]["image"]).size
-        info = {"image_size": list(size), "image_grid_thw": [int(v) for v in grids[end]]}
+        grid = [int(v) for v in grids[end]]
+        info = {
+            "image_size": list(size),
+            "image_grid_thw": grid,
+            "input_size": [grid[1] * patch, grid[2] * patch],
+        }
         records.append({"index": i, "key": keys[i], "result": task.record(samples[i], text, info)})
     return records

@@ -14,7 +14,8 @@ best of them; the seed took the first one, which rewards spraying boxes as long 
 
 Frames (`CoordFrame`). The ground truth is in original-image pixels; models answer in their own frame:
 - Qwen2.5-VL in absolute pixels of the *resized* model input, whose (h, w) is image_grid_thw[1:] * 14;
-- Qwen2-VL in coordinates normalised to 0-1000;
+- Qwen2-VL and Qwen3-VL in coordinates normalised to 0-1000 (relative to the image, so the resize does
+  not matter);
 so `to_original_frame` rescales x by orig_w / input_w (or / 1000) and y likewise, then clamps to the image.
 The seed and PaddleMIX compared the raw answer with the ground truth, wrong whenever the image was resized.
 """
@@ -47,7 +48,13 @@ class CoordFrame(str, enum.Enum):
     ORIGINAL = "original"  # already in original-image pixels: no rescale
 
 
-_MODEL_FRAMES = {"qwen2_5_vl": CoordFrame.QWEN2_5_VL_ABS, "qwen2_vl": CoordFrame.QWEN2_VL_NORM1000}
+# Qwen3-VL grounds in the same 0-1000 frame as Qwen2-VL (its resized input has 16 px patches, so the
+# absolute frame's PATCH_SIZE would not fit it; the relative frame needs no input size).
+_MODEL_FRAMES = {
+    "qwen2_5_vl": CoordFrame.QWEN2_5_VL_ABS,
+    "qwen2_vl": CoordFrame.QWEN2_VL_NORM1000,
+    "qwen3_vl": CoordFrame.QWEN2_VL_NORM1000,
+}
 MODEL_TYPES = tuple(_MODEL_FRAMES)  # the model types whose box frame is known
 
 
@@ -61,7 +68,7 @@ def coord_frame(frame) -> CoordFrame:
 
 
 def frame_for_model(model_type: str) -> CoordFrame:
-    """The frame a model type answers in: qwen2_5_vl -> absolute input pixels, qwen2_vl -> 0-1000."""
+    """The frame a model type answers in: qwen2_5_vl -> absolute input pixels, qwen2_vl / qwen3_vl -> 0-1000."""
     if model_type not in _MODEL_FRAMES:
         raise ValueError(f"no coord frame for model_type {model_type!r}; known: {', '.join(_MODEL_FRAMES)}")
     return _MODEL_FRAMES[model_type]
@@ -76,12 +83,13 @@ def resolve_frame(coord_frame_name=None, model_type=None) -> CoordFrame:
     raise ValueError("a REC sample needs `coord_frame` or `model_type` to know what frame its boxes are in")
 
 
-def input_size_from_grid(image_grid_thw) -> tuple[int, int]:
-    """The (h, w) in pixels of the resized model input of one image, from its grid (t, h/14, w/14)."""
+def input_size_from_grid(image_grid_thw, patch_size: int = PATCH_SIZE) -> tuple[int, int]:
+    """The (h, w) in pixels of the resized model input of one image, from its grid (t, h/p, w/p); p is 14
+    for Qwen2-VL / 2.5-VL and 16 for Qwen3-VL."""
     grid = [int(v) for v in np.asarray(image_grid_thw).reshape(-1)]
     if len(grid) != 3:
         raise ValueError(f"image_grid_thw of one image has 3 entries (t, h, w), got {grid}")
-    return grid[1] * PATCH_SIZE, grid[2] * PATCH_SIZE
+    return grid[1] * patch_size, grid[2] * patch_size
 
 
 def resolve_input_size(input_size=None, image_grid_thw=None) -> tuple[int, int] | None:

@@ -38,6 +38,27 @@ _KEY_RENAMES = [
 ]
 
 
+# (package prefix, transformers >= 4.52 module prefix): the torch module paths, which Qwen3-VL's published
+# checkpoints and PEFT adapters use as names.
+_TORCH_PATHS = (("model.", "model.language_model."), ("visual.", "model.visual."))
+
+
+def torch_module_path(name: str) -> str:
+    """`model.layers.0.self_attn.q_proj` -> `model.language_model.layers.0.self_attn.q_proj`."""
+    for ours, theirs in _TORCH_PATHS:
+        if name.startswith(ours):
+            return theirs + name[len(ours) :]
+    return name
+
+
+def package_module_path(name: str) -> str:
+    """The inverse of `torch_module_path`."""
+    for ours, theirs in _TORCH_PATHS:
+        if name.startswith(theirs):
+            return ours + name[len(theirs) :]
+    return name
+
+
 class CheckpointError(UserError, ValueError):
     """A checkpoint directory that cannot be loaded; the message names the file and key."""
 
@@ -162,12 +183,16 @@ def _parse_size(size) -> int:
 
 
 def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB") -> None:
-    """Write the model's weights as hub-layout safetensors (sharded with an index above max_shard_size)."""
+    """Write the model's weights as hub-layout safetensors (sharded with an index above max_shard_size).
+
+    Keys are the model's `hub_key(name)` when it has one (the published names), else the parameter names.
+    """
     os.makedirs(path, exist_ok=True)
     for stale in (WEIGHTS_NAME, INDEX_NAME):
         with contextlib.suppress(FileNotFoundError):
             os.remove(os.path.join(path, stale))
     limit = _parse_size(max_shard_size)
+    hub_key = getattr(model, "hub_key", str)
     transposed = linear_weight_names(model)
     params = dict(model.named_parameters())
     names = sorted(params)
@@ -185,15 +210,16 @@ def save_checkpoint(model: nn.Layer, path: str, dtype=None, max_shard_size="5GB"
         fname = WEIGHTS_NAME if len(shards) == 1 else f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors"
         tensors = {}
         for name in shard:
+            key = hub_key(name)
             t = params[name].detach()
             if name in transposed:
                 # .T is a strided view in Paddle 3; safetensors needs packed memory.
                 t = t.T.contiguous()
             if dtype is not None:
                 t = t.astype(dtype)
-            tensors[name] = t
+            tensors[key] = t
             total += t.numel().item() * _BYTES[dtype_name(t.dtype)]
-            weight_map[name] = fname
+            weight_map[key] = fname
         save_file(tensors, os.path.join(path, fname), metadata={"format": "pt"})
         honour_umask(os.path.join(path, fname))
         del tensors
@@ -223,6 +249,10 @@ class PretrainedModel(nn.Layer):
     def tied_keys(self) -> tuple:
         """Checkpoint keys that are ignored on load because the model ties them to another weight."""
         return ()
+
+    def hub_key(self, name: str) -> str:
+        """The checkpoint key that `save_pretrained` writes for parameter `name` (the same name by default)."""
+        return name
 
     @classmethod
     def from_pretrained(cls, path: str, dtype: str | None = None, **config_overrides):

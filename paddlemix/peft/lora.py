@@ -29,7 +29,7 @@ DEFAULT_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "
 # Module path prefixes: the text decoder's layers, and the vision tower's merger and tower.
 TEXT_LAYERS = "model.layers."
 VISION = "visual."
-MERGER = "visual.merger."
+MERGER = ("visual.merger.", "visual.deepstack_merger_list.")  # Qwen3-VL's DeepStack mergers project too
 
 
 @dataclasses.dataclass

@@ -21,29 +21,12 @@ from safetensors import safe_open
 from safetensors.paddle import save_file
 
 from paddlemix.file_modes import honour_umask
+from paddlemix.models.checkpoint import package_module_path, torch_module_path
 from paddlemix.peft.lora import LoraConfig, apply_lora, lora_layers
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 PREFIX = "base_model.model."
-# (package prefix, transformers >= 4.52 module prefix)
-_TORCH_PATHS = (("model.", "model.language_model."), ("visual.", "model.visual."))
-
-
-def torch_module_path(name: str) -> str:
-    """`model.layers.0.self_attn.q_proj` -> `model.language_model.layers.0.self_attn.q_proj`."""
-    for ours, theirs in _TORCH_PATHS:
-        if name.startswith(ours):
-            return theirs + name[len(ours) :]
-    return name
-
-
-def package_module_path(name: str) -> str:
-    """The inverse of `torch_module_path`."""
-    for ours, theirs in _TORCH_PATHS:
-        if name.startswith(theirs):
-            return ours + name[len(theirs) :]
-    return name
 
 
 def save_peft_adapters(

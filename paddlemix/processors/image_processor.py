@@ -3,7 +3,7 @@
 The arithmetic follows transformers' PIL backend (`Qwen2VLImageProcessorPil`, which `AutoImageProcessor`
 picks when torchvision is absent) step by step and dtype by dtype, so `pixel_values` agree bit for bit:
 PIL bicubic resize on uint8, rescale in float64 then cast to float32, normalize in float32.
-Qwen2.5-VL uses the same image processor.
+Qwen2.5-VL uses the same image processor; Qwen3-VL's (`Qwen3VLImageProcessor`) differs only in its defaults.
 """
 
 import math
@@ -18,6 +18,7 @@ from paddlemix.image_files import read_rgb
 from paddlemix.models.hub import resolve_model_path
 
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+HALF = (0.5, 0.5, 0.5)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 PREPROCESSOR_CONFIG_NAME = "preprocessor_config.json"
 MAX_ASPECT_RATIO = 200
@@ -256,3 +257,15 @@ class Qwen2VLImageProcessor:
         }
 
     preprocess = __call__
+
+
+@dataclass
+class Qwen3VLImageProcessor(Qwen2VLImageProcessor):
+    """Qwen3-VL's preprocessing: Qwen2-VL's steps with 16 px patches (resized sides multiples of 32) and
+    mean = std = 0.5; the published pixel budget is `size: {shortest_edge: 65536, longest_edge: 16777216}`."""
+
+    min_pixels: int = 65536
+    max_pixels: int = 16777216
+    patch_size: int = 16
+    image_mean: tuple = HALF
+    image_std: tuple = HALF

@@ -1,4 +1,4 @@
-"""Qwen2-VL / Qwen2.5-VL processor: chat template, image placeholders expanded to one token per merged patch
+"""Qwen2-VL / Qwen2.5-VL / Qwen3-VL processor: chat template, image placeholders expanded to one token per merged patch
 group, batching with padding, and image preprocessing, in one call.
 
 Example::
@@ -12,16 +12,24 @@ The outputs equal transformers' `Qwen2VLProcessor` with its PIL image processor 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import paddle
 
+from paddlemix.errors import read_json
 from paddlemix.models.hub import resolve_model_path
 from paddlemix.processors.chat_template import (
     PROCESSOR_TEMPLATE_FILES,
     load_chat_template,
     render_chat_template,
 )
-from paddlemix.processors.image_processor import Qwen2VLImageProcessor, flatten_images
+from paddlemix.processors.image_processor import (
+    PREPROCESSOR_CONFIG_NAME,
+    Qwen2VLImageProcessor,
+    Qwen3VLImageProcessor,
+    flatten_images,
+)
 from paddlemix.processors.tokenizer import Qwen2Tokenizer
 
 
@@ -39,6 +47,7 @@ class Qwen2VLProcessor:
 
     image_token = "<|image_pad|>"
     video_token = "<|video_pad|>"
+    image_processor_class = Qwen2VLImageProcessor
 
     def __init__(
         self,
@@ -58,10 +67,15 @@ class Qwen2VLProcessor:
     def from_pretrained(
         cls, path: str, min_pixels: int | None = None, max_pixels: int | None = None, **image_overrides
     ):
-        """Load tokenizer, image processor and chat template from a folder or hub ID; arguments override its config."""
+        """Load tokenizer, image processor and chat template from a folder or hub ID; arguments override its config.
+
+        The checkpoint's `processor_class` (preprocessor_config.json) picks the family, so
+        `Qwen2VLProcessor.from_pretrained` on a Qwen3-VL checkpoint returns a `Qwen3VLProcessor`.
+        """
         path = resolve_model_path(path)
+        cls = _family_class(cls, path)
         overrides = {"min_pixels": min_pixels, "max_pixels": max_pixels, **image_overrides}
-        image_processor = Qwen2VLImageProcessor.from_pretrained(
+        image_processor = cls.image_processor_class.from_pretrained(
             path, **{k: v for k, v in overrides.items() if v is not None}
         )
         tokenizer = Qwen2Tokenizer.from_pretrained(path)
@@ -166,3 +180,18 @@ class Qwen2VLProcessor:
 
 class Qwen2_5_VLProcessor(Qwen2VLProcessor):
     """Qwen2.5-VL's processor: for images it is Qwen2-VL's (same preprocessing, placeholders and template)."""
+
+
+class Qwen3VLProcessor(Qwen2VLProcessor):
+    """Qwen3-VL's processor: Qwen2-VL's placeholders and batching, Qwen3-VL's image preprocessing (factor 32,
+    mean = std = 0.5) and the checkpoint's own chat template (no default system turn; Thinking opens `<think>`)."""
+
+    image_processor_class = Qwen3VLImageProcessor
+
+
+def _family_class(cls, path: str):
+    """The processor class a checkpoint's `processor_class` names, when it is a more specific one than `cls`."""
+    config_file = os.path.join(path, PREPROCESSOR_CONFIG_NAME)
+    named = read_json(config_file).get("processor_class") if os.path.isfile(config_file) else None
+    family = {"Qwen3VLProcessor": Qwen3VLProcessor}.get(named)
+    return family if family is not None and issubclass(family, cls) else cls

@@ -167,7 +167,9 @@ class SFTTrainer(TrainingLoop):
                 if prompt is None:
                     continue
                 # The boxes of a multi-image sample are those of its last image (`Prompt.image_size`).
-                input_size = input_size_from_grid(prompt.inputs["image_grid_thw"][-1])
+                input_size = input_size_from_grid(
+                    prompt.inputs["image_grid_thw"][-1], self.processor.image_processor.patch_size
+                )
                 text = render_target(prompt.sample, s.target_format, input_size)
                 target = self.processor.tokenizer(text)["input_ids"]
                 ids, mask = build_sequence(

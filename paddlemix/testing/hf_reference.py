@@ -1,4 +1,4 @@
-"""transformers' Qwen2-VL / Qwen2.5-VL processors as the reference for processor parity tests and fixtures.
+"""transformers' Qwen2-VL / Qwen2.5-VL / Qwen3-VL processors as the reference for processor parity tests and fixtures.
 
 `AutoProcessor.from_pretrained` also builds Qwen2-VL's video processor, which requires torchvision. These
 subclasses of transformers' own processors leave the video processor out and pin the PIL image backend
@@ -7,7 +7,7 @@ code unchanged. Needs torch and transformers: import it only from tools and from
 `pytest.importorskip("transformers")`.
 """
 
-from transformers import Qwen2_5_VLProcessor, Qwen2VLProcessor
+from transformers import Qwen2_5_VLProcessor, Qwen2VLProcessor, Qwen3VLProcessor
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize as hf_smart_resize
 from transformers.processing_utils import ProcessorMixin
 
@@ -35,7 +35,20 @@ class ImagesOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):
     __init__ = _init_without_video
 
 
-def load_reference_processor(path: str, qwen2_5: bool = False, **kwargs):
+class ImagesOnlyQwen3VLProcessor(Qwen3VLProcessor):
+    """transformers' `Qwen3VLProcessor` without a video processor."""
+
+    __init__ = _init_without_video
+
+
+REFERENCE_PROCESSORS = {
+    "qwen2_vl": ImagesOnlyQwen2VLProcessor,
+    "qwen2_5_vl": ImagesOnlyQwen2_5_VLProcessor,
+    "qwen3_vl": ImagesOnlyQwen3VLProcessor,
+}
+
+
+def load_reference_processor(path: str, qwen2_5: bool = False, model_type: str | None = None, **kwargs):
     """transformers' processor for the hub directory `path` (PIL image backend); kwargs override the config."""
-    cls = ImagesOnlyQwen2_5_VLProcessor if qwen2_5 else ImagesOnlyQwen2VLProcessor
+    cls = REFERENCE_PROCESSORS[model_type or ("qwen2_5_vl" if qwen2_5 else "qwen2_vl")]
     return cls.from_pretrained(path, backend="pil", **kwargs)

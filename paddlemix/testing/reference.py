@@ -61,8 +61,8 @@ def reference_inputs(ckpt_dir: str, case: str) -> dict:
     from .hf_reference import load_reference_processor
 
     with open(os.path.join(ckpt_dir, "config.json")) as f:
-        qwen2_5 = json.load(f)["model_type"] == "qwen2_5_vl"
-    processor = load_reference_processor(ckpt_dir, qwen2_5=qwen2_5)
+        model_type = json.load(f)["model_type"]
+    processor = load_reference_processor(ckpt_dir, model_type=model_type)
     messages, images = case_inputs(case)
     texts = [processor.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in messages]
     flat = [im for per in images for im in per]

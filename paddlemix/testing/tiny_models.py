@@ -1,6 +1,7 @@
-"""Tiny random Qwen2-VL / Qwen2.5-VL checkpoints in the hub layout, made with transformers (torch CPU).
+"""Tiny random Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoints in the hub layout, made with transformers (torch CPU).
 
-`build_tiny_checkpoint(name, out_dir)` writes `config.json` in the published flat form, `model.safetensors`
+`build_tiny_checkpoint(name, out_dir)` writes `config.json` in the published form (flat; nested for
+Qwen3-VL, see `tiny_qwen3_vl.py`), `model.safetensors`
 and the tiny tokenizer files, i.e. a directory that both transformers and this package load. transformers and
 torch are needed only to build; loading the result needs neither.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 
+from .tiny_qwen3_vl import QWEN3_TINY_CONFIGS, build_tiny_qwen3_vl
 from .tiny_tokenizer import SPECIAL_TOKEN_IDS, TINY_VOCAB_SIZE, build_tiny_tokenizer
 
 _IDS = {
@@ -94,9 +96,12 @@ def tiny_config_dict(name: str) -> dict:
 
 
 def build_tiny_checkpoint(name: str, out_dir: str, seed: int = 0, init_std: float = 0.08) -> str:
-    """Write a random tiny checkpoint (weights from transformers, flat config, tiny tokenizer) to out_dir."""
+    """Write a random tiny checkpoint (weights from transformers, published config, tiny tokenizer) to out_dir."""
     import torch
     import transformers
+
+    if name in QWEN3_TINY_CONFIGS:
+        return build_tiny_qwen3_vl(name, out_dir, seed, init_std)
 
     cfg = tiny_config_dict(name)
     classes = {

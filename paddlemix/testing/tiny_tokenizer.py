@@ -132,7 +132,7 @@ def _train_bpe() -> Tokenizer:
     return tokenizer
 
 
-def _tokenizer_config(model_max_length: int) -> dict:
+def _tokenizer_config(model_max_length: int, chat_template: str = QWEN2_VL_CHAT_TEMPLATE) -> dict:
     """The `tokenizer_config.json` of the published Qwen2-VL tokenizer, with the tiny ids."""
     added_tokens_decoder = {
         str(idx): {
@@ -150,7 +150,7 @@ def _tokenizer_config(model_max_length: int) -> dict:
         "added_tokens_decoder": added_tokens_decoder,
         "additional_special_tokens": SPECIAL_TOKENS[1:],
         "bos_token": None,
-        "chat_template": QWEN2_VL_CHAT_TEMPLATE,
+        "chat_template": chat_template,
         "clean_up_tokenization_spaces": False,
         "eos_token": "<|im_end|>",
         "errors": "replace",
@@ -197,13 +197,21 @@ def build_tiny_tokenizer(
     min_pixels: int = DEFAULT_MIN_PIXELS,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     model_max_length: int = 32768,
+    chat_template: str = QWEN2_VL_CHAT_TEMPLATE,
+    preprocessor_config: dict | None = None,
 ) -> str:
-    """Write the tiny tokenizer, chat template and image-processor config to `out_dir`; return `out_dir`."""
+    """Write the tiny tokenizer, chat template and image-processor config to `out_dir`; return `out_dir`.
+
+    `chat_template` and `preprocessor_config` default to Qwen2-VL's (with the given pixel budget).
+    """
     os.makedirs(out_dir, exist_ok=True)
     _train_bpe().save(os.path.join(out_dir, "tokenizer.json"), pretty=True)
-    _write_json(os.path.join(out_dir, "tokenizer_config.json"), _tokenizer_config(model_max_length))
-    _write_json(os.path.join(out_dir, "chat_template.json"), {"chat_template": QWEN2_VL_CHAT_TEMPLATE})
     _write_json(
-        os.path.join(out_dir, "preprocessor_config.json"), _preprocessor_config(min_pixels, max_pixels)
+        os.path.join(out_dir, "tokenizer_config.json"), _tokenizer_config(model_max_length, chat_template)
+    )
+    _write_json(os.path.join(out_dir, "chat_template.json"), {"chat_template": chat_template})
+    _write_json(
+        os.path.join(out_dir, "preprocessor_config.json"),
+        preprocessor_config or _preprocessor_config(min_pixels, max_pixels),
     )
     return out_dir

@@ -48,7 +48,7 @@ def adapted(name, **kwargs):
     return model
 
 
-@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied"])
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied", "qwen3_vl_untied"])
 def test_merged_forward_equals_unmerged(name):
     model = adapted(name)
     unmerged = logits(model, name)
@@ -92,7 +92,23 @@ def test_unknown_target_is_an_error_listing_the_known():
     ],
 )
 def test_only_trainable_parameters_get_gradients(kwargs, trained_prefixes):
-    name = "qwen2_vl_tied"
+    check_trainable_set("qwen2_vl_tied", kwargs, trained_prefixes)
+
+
+@pytest.mark.parametrize(
+    "kwargs, trained_prefixes",
+    [
+        ({}, ()),
+        # Qwen3-VL's DeepStack mergers project into the text width too: they train with the merger.
+        ({"freeze_merger": False}, ("visual.merger.", "visual.deepstack_merger_list.")),
+        ({"freeze_vision_tower": False}, ("visual.blocks.", "visual.patch_embed.", "visual.pos_embed.")),
+    ],
+)
+def test_qwen3_vl_trainable_sets(kwargs, trained_prefixes):
+    check_trainable_set("qwen3_vl_tied", kwargs, trained_prefixes)
+
+
+def check_trainable_set(name, kwargs, trained_prefixes):
     model = adapted(name, **kwargs)
     model.train()
     out = model(**inputs(name)).logits
@@ -108,7 +124,7 @@ def test_only_trainable_parameters_get_gradients(kwargs, trained_prefixes):
             assert p.grad is None, pname
 
 
-@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied"])
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied", "qwen3_vl_untied"])
 def test_merged_export_round_trip_leaves_the_model_exact(name, tmp_path):
     model = adapted(name)
     before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
@@ -134,7 +150,7 @@ def test_merge_and_unload_gives_a_plain_model():
 
 
 @requires_reference
-@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied"])
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied", "qwen3_vl_untied"])
 def test_merged_export_loads_in_transformers_with_equal_logits(name, tmp_path):
     import torch
 

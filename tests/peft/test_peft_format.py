@@ -65,7 +65,7 @@ def test_unfrozen_vision_is_refused(tmp_path):
 
 
 @pytest.mark.skipif(not HAS_PEFT, reason="torch, transformers and peft not installed")
-@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied"])
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied", "qwen3_vl_untied"])
 def test_torch_peft_loads_the_adapters_with_equal_logits(name, tmp_path):
     import torch
     from peft import PeftModel

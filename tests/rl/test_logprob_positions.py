@@ -17,7 +17,7 @@ from paddlemix.training.logprobs import completion_logprobs, sequence_token_logp
 from tests.helpers import tiny_dir
 
 
-@pytest.mark.parametrize("name", ["qwen2_vl_untied", "qwen2_5_vl_tied"])
+@pytest.mark.parametrize("name", ["qwen2_vl_untied", "qwen2_5_vl_tied", "qwen3_vl_tied"])
 def test_generate_logprobs_equal_the_training_forward(counting_dir, name):
     model = AutoModelForConditionalGeneration.from_pretrained(tiny_dir(name), dtype="float32")
     processor = Qwen2VLProcessor.from_pretrained(tiny_dir(name))

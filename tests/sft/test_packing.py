@@ -58,17 +58,20 @@ def sample_inputs(processor, size, text, seed):
     }
 
 
-@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied"])
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_5_vl_untied", "qwen3_vl_tied"])
 def test_each_packed_sample_gets_its_unpacked_logits(name):
+    """With Qwen3-VL this also checks that each sample's DeepStack features land on its own image tokens."""
     paddle.seed(0)
     model = AutoModelForConditionalGeneration.from_pretrained(tiny_dir(name), dtype="float32")
     model.eval()
-    processor = Qwen2VLProcessor.from_pretrained(tiny_dir(name), max_pixels=6272)
+    # Sides in merged tokens (28 px for Qwen2-VL and 2.5-VL, 32 px for Qwen3-VL).
+    unit = 32 if name.startswith("qwen3") else 28
+    processor = Qwen2VLProcessor.from_pretrained(tiny_dir(name), max_pixels=8 * unit * unit)
     # Different image sizes and texts, so the samples' lengths and grids differ.
     seqs = [
-        sample_inputs(processor, (56, 56), "How many?", 1),
-        sample_inputs(processor, (84, 28), "What color is the cube on the left?", 2),
-        sample_inputs(processor, (28, 56), "Count.", 3),
+        sample_inputs(processor, (2 * unit, 2 * unit), "How many?", 1),
+        sample_inputs(processor, (3 * unit, unit), "What color is the cube on the left?", 2),
+        sample_inputs(processor, (unit, 2 * unit), "Count.", 3),
     ]
     positions = [model.get_rope_index(x["input_ids"], x["image_grid_thw"])[0] for x in seqs]
     row = pack(seqs, positions)

@@ -40,7 +40,7 @@ def grads(model, logp: paddle.Tensor, weights: paddle.Tensor) -> dict[str, np.nd
     return out
 
 
-@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_vl_untied", "qwen2_5_vl_tied"])
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen2_vl_untied", "qwen2_5_vl_tied", "qwen3_vl_tied"])
 @pytest.mark.parametrize("temperature", [1.0, 0.7])
 def test_completion_logprobs_equal_the_full_sequence_forward(name, temperature):
     model = AutoModelForConditionalGeneration.from_pretrained(tiny_dir(name), dtype="float32")

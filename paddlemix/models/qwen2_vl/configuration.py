@@ -132,6 +132,8 @@ class Qwen2VLConfig:
             self.vision_config = self.vision_config_class.from_dict(self.vision_config)
         self.validate()
 
+    head_dim_derived: ClassVar[bool] = True  # head_dim = hidden_size / num_attention_heads (Qwen3 states it)
+
     @property
     def head_dim(self) -> int:
         """Width of one text attention head."""
@@ -139,7 +141,7 @@ class Qwen2VLConfig:
 
     def validate(self) -> None:
         """Reject combinations that cannot run, naming the offending keys."""
-        if self.hidden_size % self.num_attention_heads:
+        if self.hidden_size % self.num_attention_heads and self.head_dim_derived:
             raise ValueError(
                 f"config: hidden_size {self.hidden_size} is not divisible by num_attention_heads "
                 f"{self.num_attention_heads}"

@@ -36,12 +36,13 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
 
     config_class = Qwen2VLConfig
     vision_class = Qwen2VLVisionTransformer
+    text_class = Qwen2VLTextModel
 
     def __init__(self, config: Qwen2VLConfig):
         super().__init__()
         keep_freed_memory()
         self.config = config
-        self.model = Qwen2VLTextModel(config)
+        self.model = self.text_class(config)
         self.visual = self.vision_class(config.vision_config, config.attn_implementation, config.recompute)
         if not config.tie_word_embeddings:
             self.lm_head = Linear(config.hidden_size, config.vocab_size, bias_attr=False)

@@ -71,12 +71,18 @@ class Qwen2Attention(nn.Layer):
         self.v_proj = Linear(h, self.num_kv_heads * self.head_dim)
         self.o_proj = Linear(self.num_heads * self.head_dim, h, bias_attr=False)
 
-    def forward(self, x, cos, sin, mask, cache: KVCache | None, padding_mask):
-        """x: (b, s, hidden); cos/sin: (b, s, head_dim); mask: additive (b, 1, s, t) -> (b, s, hidden)."""
+    def project(self, x):
+        """x: (b, s, hidden) -> q (b, heads, s, head_dim), k and v (b, kv_heads, s, head_dim), before rotary."""
         b, s, _ = x.shape
         q = self.q_proj(x).reshape([b, s, self.num_heads, self.head_dim]).transpose([0, 2, 1, 3])
         k = self.k_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
         v = self.v_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
+        return q, k, v
+
+    def forward(self, x, cos, sin, mask, cache: KVCache | None, padding_mask):
+        """x: (b, s, hidden); cos/sin: (b, s, head_dim); mask: additive (b, 1, s, t) -> (b, s, hidden)."""
+        b, s, _ = x.shape
+        q, k, v = self.project(x)
         c, sn = cos.unsqueeze(1), sin.unsqueeze(1)
         q = apply_rotary(q, c, sn)
         k = apply_rotary(k, c, sn)
@@ -91,9 +97,11 @@ class Qwen2Attention(nn.Layer):
 class Qwen2DecoderLayer(nn.Layer):
     """Pre-norm residual block: RMSNorm + attention, RMSNorm + SwiGLU."""
 
+    attention_class = Qwen2Attention
+
     def __init__(self, config: Qwen2VLConfig, layer_idx: int):
         super().__init__()
-        self.self_attn = Qwen2Attention(config, layer_idx)
+        self.self_attn = self.attention_class(config, layer_idx)
         self.mlp = Qwen2MLP(config.hidden_size, config.intermediate_size, config.hidden_act)
         self.input_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
         self.post_attention_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
@@ -107,13 +115,20 @@ class Qwen2DecoderLayer(nn.Layer):
 class Qwen2VLTextModel(nn.Layer):
     """Token embeddings, decoder layers and the final norm (hub prefix `model.`)."""
 
+    layer_class = Qwen2DecoderLayer
+    rotary_class = MRotaryEmbedding
+
     def __init__(self, config: Qwen2VLConfig):
         super().__init__()
         self.config = config
         self.embed_tokens = nn.Embedding(config.vocab_size, config.hidden_size)
-        self.layers = nn.LayerList([Qwen2DecoderLayer(config, i) for i in range(config.num_hidden_layers)])
+        self.layers = nn.LayerList([self.layer_class(config, i) for i in range(config.num_hidden_layers)])
         self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps)
-        self.rotary_emb = MRotaryEmbedding(config.head_dim, config.rope_theta, config.mrope_section)
+        self.rotary_emb = self.rotary_class(config.head_dim, config.rope_theta, config.mrope_section)
+
+    def split_inputs(self, inputs_embeds: paddle.Tensor):
+        """(layer-0 input (b, s, hidden), per-layer additions); Qwen2-VL adds nothing after a layer."""
+        return inputs_embeds, []
 
     def forward(
         self,
@@ -127,7 +142,7 @@ class Qwen2VLTextModel(nn.Layer):
 
         Returns the normed hidden states (b, s, hidden). A given cache is filled with this call's keys/values.
         """
-        b, s, _ = inputs_embeds.shape
+        b, s = inputs_embeds.shape[:2]
         past = cache.length if cache is not None else 0
         if attention_mask is None:
             attention_mask = paddle.ones([b, past + s], dtype="int64")
@@ -143,12 +158,14 @@ class Qwen2VLTextModel(nn.Layer):
             mask = causal_padding_mask(attention_mask, s, dtype)
             padding_mask = attention_mask if past == 0 else None
         cos, sin = self.rotary_emb(position_ids, dtype)
-        h = inputs_embeds
-        for layer in self.layers:
+        h, injections = self.split_inputs(inputs_embeds)
+        for i, layer in enumerate(self.layers):
             if self.config.recompute and self.training and cache is None:
                 h = recompute(layer, h, cos, sin, mask, None, padding_mask)
             else:
                 h = layer(h, cos, sin, mask, cache, padding_mask)
+            if i < len(injections):
+                h = h + injections[i]
         if cache is not None:
             cache.advance(s)
         return self.norm(h)
