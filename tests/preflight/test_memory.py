@@ -53,10 +53,12 @@ def test_published_parameter_counts():
 
 def _run(argv, cwd) -> tuple[str, float]:
     """Run a command; its stdout+stderr and its peak RSS in MiB (this child alone)."""
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so a child of a large pytest
+    # process would report the parent's peak (1055 MiB in a full suite against 469 MiB alone).
     code = (
-        "import resource, runpy, sys; sys.argv = sys.argv[1:]; "
+        "import re, runpy, sys; sys.argv = sys.argv[1:]; "
         "import atexit; atexit.register(lambda: print('PEAK_RSS_KB', "
-        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+        "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)); "
         "runpy.run_module(sys.argv[0], run_name='__main__')"
     )
     proc = subprocess.run(
