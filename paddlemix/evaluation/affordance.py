@@ -36,7 +36,7 @@ from paddlemix.evaluation.cli import eval_parser
 from paddlemix.evaluation.config import EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
-from paddlemix.evaluation.results import results_path, write_json_atomic
+from paddlemix.evaluation.results import results_path, write_results
 from paddlemix.evaluation.runner import evaluate
 from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.evaluation.segmenters import SEGMENTERS, Segmenter, build_segmenter
@@ -171,7 +171,7 @@ def run_affordance(cfg: EvalConfig, args: argparse.Namespace) -> dict[str, dict]
     data["comparable"] = segmenter.comparable
     data["failures"] = [{"image_id": r["image_id"], "reason": r["failure"]} for r in results if r["failure"]]
     data["num_failures"] = len(data["failures"])
-    write_json_atomic(path, data)
+    write_results(path, data)
     label = "" if segmenter.comparable else " [box stand-in: NOT comparable to published numbers]"
     print(
         f"\n{ds}: {data['metrics']}{label}; {data['num_failures']} failed (scored 0)\nResults saved to {path}"

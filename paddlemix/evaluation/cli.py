@@ -5,7 +5,8 @@ The seed's flags (PaddleMIX `paddlemix/examples/r1_mllm/eval/test_rec.py` and `t
 --method --seed --dtype`, and for test_rec `--attn_implementation`. Ours: `--max_new_tokens` (the seed's
 fixed 256), `--min_pixels/--max_pixels` (default: the checkpoint's preprocessor config), `--output_dir`
 (the seed's ./logs), test_rec's `--coord_frame`, and `--rescore RESULTS.json [--metric]`, which recomputes
-the accuracy of saved results files with no model and needs none of the other flags.
+the accuracy of saved results files with no model and needs none of the other flags, and `--visualize N
+[--visualize_select first|worst|best|random]`, a gallery of N samples (also with --rescore).
 """
 
 from __future__ import annotations
@@ -20,9 +21,35 @@ from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
 from paddlemix.metrics.boxes import CoordFrame
 from paddlemix.models.runtime import ATTN_NAMES
+from paddlemix.visualize.gallery import SELECTIONS
 
 # Needed for an eval, not for --rescore; the seed marks the first two required.
 _EVAL_REQUIRED = ("model_name", "model_path", "data_root", "image_root")
+
+
+def add_gallery_flags(p: argparse.ArgumentParser) -> None:
+    """`--visualize N` and `--visualize_select`, on every eval command and on --rescore."""
+    p.add_argument(
+        "--visualize",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Draw N samples into gallery/<results file>/index.html beside the results (0: none).",
+    )
+    p.add_argument(
+        "--visualize_select",
+        default="first",
+        choices=SELECTIONS,
+        help="Which samples the gallery shows: the first N, the worst or best by their score, or random.",
+    )
+
+
+def rescore_argv(args: argparse.Namespace) -> list[str]:
+    """The rescore command line of an eval command's `--rescore ... [--metric] [--visualize]`."""
+    argv = [*args.rescore, "--metric", args.metric]
+    if args.visualize:
+        argv += ["--visualize", str(args.visualize), "--visualize_select", args.visualize_select]
+    return argv
 
 
 def eval_parser(
@@ -88,6 +115,7 @@ def eval_parser(
         choices=METRICS,
         help="With --rescore: fixed (ours, the default), r1v (R1-V's published scorers) or seed.",
     )
+    add_gallery_flags(p)
     return p
 
 
@@ -118,7 +146,7 @@ def run_cli(parser: argparse.ArgumentParser, args: argparse.Namespace, run) -> N
         given = [f"--{name}" for name in _EVAL_REQUIRED if getattr(args, name) is not None]
         if given:
             parser.error(f"--rescore reads saved results and loads no model; drop {' '.join(given)}")
-        rescore_main([*args.rescore, "--metric", args.metric])
+        rescore_main(rescore_argv(args))
         return
     if args.metric != "fixed":
         parser.error("--metric applies to --rescore; an eval scores with the fixed metric")

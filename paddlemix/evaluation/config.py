@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from paddlemix.config import ConfigError
 from paddlemix.models.runtime import ATTN_NAMES
+from paddlemix.visualize.gallery import SELECTIONS
 
 METHODS = ("r1", "baseline")
 DTYPES = ("bfloat16", "float16", "float32")
@@ -32,6 +33,8 @@ class EvalConfig:
     max_pixels: int | None = None
     output_dir: str = "logs"  # the seed writes to ./logs
     coord_frame: str | None = None  # REC: frame of the model's boxes; None: from the model type
+    visualize: int = 0  # samples drawn into gallery/<results stem>/index.html (0: no gallery)
+    visualize_select: str = "first"  # which: first | worst | best | random (by the per-sample score)
 
     def __post_init__(self):
         """Reject values that cannot run, naming the flag."""
@@ -48,5 +51,11 @@ class EvalConfig:
                 raise ConfigError(f"--{name} must be >= 1, got {getattr(self, name)}")
         if self.sample_num is not None and self.sample_num < 1:
             raise ConfigError(f"--sample_num must be >= 1, got {self.sample_num}")
+        if self.visualize < 0:
+            raise ConfigError(f"--visualize must be >= 0, got {self.visualize}")
+        if self.visualize_select not in SELECTIONS:
+            raise ConfigError(
+                f"--visualize_select must be one of {SELECTIONS}, got {self.visualize_select!r}"
+            )
         if not self.test_datasets:
             raise ConfigError("--test_datasets names no dataset")

@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 
+from paddlemix.distributed import data_parallel_env
 from paddlemix.evaluation.config import EvalConfig
 
 
@@ -29,6 +30,12 @@ def write_json_atomic(path: str, data) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write_results(path: str, data) -> None:
+    """Write a results file from rank 0 only: in a data-parallel eval every rank holds the gathered results."""
+    if data_parallel_env().rank == 0:
+        write_json_atomic(path, data)
 
 
 def report(ds: str, data: dict, path: str) -> None:
