@@ -1,7 +1,7 @@
 """Shapes drawn on an image: the prediction in red, the ground truth in green, text in a band below.
 
 The image keeps its size and pixels except where a shape is drawn (box outlines `line_width(image)` wide on
-the box's own edges, points as small discs, labels in a filled tag above each box); answers without
+the box's own edges, points as small discs, labels in a filled tag above each predicted box and under each true one); answers without
 geometry (a count, an expression, OCR text) go into a white band added under the image, so a box drawn at
 (x1, y1, x2, y2) is found at exactly those pixels of the output.
 """
@@ -40,8 +40,8 @@ def overlay_mask(image: Image.Image, mask, color=PRED_COLOR) -> Image.Image:
     return Image.fromarray(arr.round().astype(np.uint8))
 
 
-def _draw_shapes(draw: ImageDraw.ImageDraw, shapes: Shapes, color, width: int, size) -> None:
-    """Outline each box, tag it with its label, and mark each point."""
+def _draw_shapes(draw: ImageDraw.ImageDraw, shapes: Shapes, color, width: int, size, below=False) -> None:
+    """Outline each box, tag it with its label (above it, or `below`), and mark each point."""
     font = _font()
     w, h = size
     for box, label in shapes.boxes:
@@ -49,7 +49,8 @@ def _draw_shapes(draw: ImageDraw.ImageDraw, shapes: Shapes, color, width: int, s
         draw.rectangle([x1, y1, x2, y2], outline=color, width=width)
         if label:
             tw, th = draw.textbbox((0, 0), label, font=font)[2:]
-            ty = y1 - th - 2 if y1 - th - 2 >= 0 else y2 + 1
+            above, under = y1 - th - 2, y2 + 1
+            ty = (under if under + th + 2 <= h else above) if below else (above if above >= 0 else under)
             tx = min(max(x1, 0), max(w - tw - 2, 0))
             if ty + th + 2 <= h:
                 draw.rectangle([tx, ty, tx + tw + 2, ty + th + 2], fill=color)
@@ -85,7 +86,7 @@ def draw_answer(
     draw = ImageDraw.Draw(out)
     width = line_width(out)
     if truth is not None:
-        _draw_shapes(draw, truth, TRUTH_COLOR, width, out.size)
+        _draw_shapes(draw, truth, TRUTH_COLOR, width, out.size, below=True)
     _draw_shapes(draw, prediction, PRED_COLOR, width, out.size)
     texts = []
     if prediction.text:
