@@ -10,17 +10,25 @@ Launch several processes with `python -m paddle.distributed.launch --nproc_per_n
 backend by itself.
 """
 
-from paddlemix.distributed.collectives import all_gather_array, all_reduce_array, barrier, broadcast_object
-from paddlemix.distributed.env import DistEnv, init_distributed, launched_world_size
+from paddlemix.distributed.collectives import (
+    all_gather_array,
+    all_gather_objects,
+    all_reduce_array,
+    barrier,
+    broadcast_object,
+)
+from paddlemix.distributed.env import DistEnv, data_parallel_env, init_distributed, launched_world_size
 from paddlemix.distributed.logging import setup_logging
 from paddlemix.distributed.seeding import derived_seed, get_rng_states, seed_everything, set_rng_states
 
 __all__ = [
     "DistEnv",
     "all_gather_array",
+    "all_gather_objects",
     "all_reduce_array",
     "barrier",
     "broadcast_object",
+    "data_parallel_env",
     "derived_seed",
     "get_rng_states",
     "init_distributed",

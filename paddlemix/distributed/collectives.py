@@ -42,6 +42,15 @@ def broadcast_object(obj, src: int = 0):
     return holder[0]
 
 
+def all_gather_objects(obj) -> list:
+    """Every rank's `obj` (picklable), in rank order; `[obj]` in a single process."""
+    if _world() == 1:
+        return [obj]
+    gathered: list = []
+    dist.all_gather_object(gathered, obj)
+    return gathered
+
+
 def barrier() -> None:
     """Wait for every rank."""
     if _world() > 1:

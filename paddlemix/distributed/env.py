@@ -127,3 +127,16 @@ def init_distributed(
         sharding_degree=degree,
         hcg=fleet.get_hybrid_communicate_group(),
     )
+
+
+_DATA_PARALLEL: list[DistEnv] = []  # the job's DistEnv once `data_parallel_env` has set it up
+
+
+def data_parallel_env() -> DistEnv:
+    """This process's place in a data-parallel job (set up on the first call); `DistEnv()` when not launched.
+
+    For work that shards samples rather than a model (evaluation): every call returns the same DistEnv.
+    """
+    if not _DATA_PARALLEL:
+        _DATA_PARALLEL.append(init_distributed() if launched_world_size() > 1 else DistEnv())
+    return _DATA_PARALLEL[0]

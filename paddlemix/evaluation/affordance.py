@@ -26,7 +26,6 @@ Resume, progress bar and `--rescore` work as for the other eval commands.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 
@@ -37,20 +36,18 @@ from paddlemix.evaluation.cli import eval_parser
 from paddlemix.evaluation.config import EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
-from paddlemix.evaluation.results import results_path, write_json_atomic
+from paddlemix.evaluation.results import results_path, write_results
 from paddlemix.evaluation.runner import evaluate
 from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.evaluation.segmenters import SEGMENTERS, Segmenter, build_segmenter
 from paddlemix.metrics.affordance import (
     AFF_FRAME,
-    AFF_SIZE,
-    answer_items,
-    item_box,
-    item_point,
     mask_intersection_union,
     mask_metrics,
+    read_answer,
+    to_original,
 )
-from paddlemix.metrics.boxes import CoordFrame, frame_for_model, to_original_frame
+from paddlemix.metrics.boxes import CoordFrame, frame_for_model
 from paddlemix.tasks import sample_messages
 
 PREFIX = "affordance"
@@ -92,35 +89,6 @@ def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
         args.image_root = args.image_root or args.data_root
         args.test_datasets = args.test_datasets or [os.path.basename(os.path.normpath(args.data_root))]
     return args
-
-
-def to_original(values, frame: str, resized_size, input_size, original_size) -> list[int]:
-    """A box or point from the model's frame to original-image pixels, rounded as the seed rounds."""
-    values = [float(v) for v in values]
-    resize_w, resize_h = resized_size
-    if frame == AFF_FRAME:
-        in_resized = [v * (resize_w if i % 2 == 0 else resize_h) / AFF_SIZE for i, v in enumerate(values)]
-    else:
-        box = values if len(values) == 4 else values + values
-        mapped = to_original_frame(box, frame, resized_size, input_size)
-        in_resized = mapped if len(values) == 4 else mapped[:2]
-    fx, fy = original_size[0] / resize_w, original_size[1] / resize_h
-    return [int(v * (fx if i % 2 == 0 else fy) + 0.5) for i, v in enumerate(in_resized)]
-
-
-def read_answer(output: str) -> tuple[list, list]:
-    """The answer's (boxes, points); ValueError naming what is wrong (the seed's parse exceptions)."""
-    items = answer_items(output)
-    if items is None:
-        raise ValueError("no parseable JSON list in <answer>")
-    boxes, points = [], []
-    for i, item in enumerate(items):
-        box, point = item_box(item), item_point(item)
-        if box is None or point is None or not all(math.isfinite(v) for v in box + point):
-            raise ValueError(f"answer item {i} lacks a finite 4-number bbox_2d and 2-number point_2d")
-        boxes.append(box)
-        points.append(point)
-    return boxes, points
 
 
 class AffordanceRecorder:
@@ -203,7 +171,7 @@ def run_affordance(cfg: EvalConfig, args: argparse.Namespace) -> dict[str, dict]
     data["comparable"] = segmenter.comparable
     data["failures"] = [{"image_id": r["image_id"], "reason": r["failure"]} for r in results if r["failure"]]
     data["num_failures"] = len(data["failures"])
-    write_json_atomic(path, data)
+    write_results(path, data)
     label = "" if segmenter.comparable else " [box stand-in: NOT comparable to published numbers]"
     print(
         f"\n{ds}: {data['metrics']}{label}; {data['num_failures']} failed (scored 0)\nResults saved to {path}"

@@ -6,7 +6,8 @@ The seed's flags (PaddleMIX `paddlemix/examples/r1_mllm/eval/test_rec.py` and `t
 fixed 256), `--min_pixels/--max_pixels` (default: the checkpoint's preprocessor config), `--output_dir`
 (the seed's ./logs), test_rec's `--coord_frame`, and `--rescore RESULTS.json [--metric]`, which recomputes
 the accuracy of saved results files with no model and needs none of the other flags (REC: with
-`--method`, `--coord_frame` and `--model_type` for files that store no frame).
+`--method`, `--coord_frame` and `--model_type` for files that store no frame), and `--visualize N
+[--visualize_select first|worst|best|random]`, a gallery of N samples (also with --rescore).
 """
 
 from __future__ import annotations
@@ -21,9 +22,38 @@ from paddlemix.evaluation.rescore import METRICS
 from paddlemix.evaluation.rescore import main as rescore_main
 from paddlemix.metrics.boxes import MODEL_TYPES, CoordFrame
 from paddlemix.models.runtime import ATTN_NAMES
+from paddlemix.visualize.gallery import SELECTIONS
 
 # Needed for an eval, not for --rescore; the seed marks the first two required.
 _EVAL_REQUIRED = ("model_name", "model_path", "data_root", "image_root")
+
+
+def add_gallery_flags(p: argparse.ArgumentParser) -> None:
+    """`--visualize N` and `--visualize_select`, on every eval command and on --rescore."""
+    p.add_argument(
+        "--visualize",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Draw N samples into gallery/<results file>/index.html beside the results (0: none).",
+    )
+    p.add_argument(
+        "--visualize_select",
+        default="first",
+        choices=SELECTIONS,
+        help="Which samples the gallery shows: the first N, the worst or best by their score, or random.",
+    )
+
+
+def rescore_argv(args: argparse.Namespace) -> list[str]:
+    """The rescore command line of an eval command's `--rescore ... [--metric] [--visualize]`."""
+    flags = {name: getattr(args, name, None) for name in ("metric", "method", "coord_frame", "model_type")}
+    argv = [*args.rescore] + [
+        a for name, value in flags.items() if value is not None for a in (f"--{name}", value)
+    ]
+    if getattr(args, "visualize", 0):
+        argv += ["--visualize", str(args.visualize), "--visualize_select", args.visualize_select]
+    return argv
 
 
 def eval_parser(
@@ -97,6 +127,7 @@ def eval_parser(
         help="fixed (ours, the default), r1v (R1-V's published scorers), seed (PaddleMIX's) or vlm_r1 "
         "(VLM-R1's published REC scorer); an eval scores with fixed or, for REC, vlm_r1.",
     )
+    add_gallery_flags(p)
     return p
 
 
@@ -149,13 +180,7 @@ def run_cli(
         given = [f"--{name}" for name in _EVAL_REQUIRED if getattr(args, name) is not None]
         if given:
             parser.error(f"--rescore reads saved results and loads no model; drop {' '.join(given)}")
-        flags = {
-            name: getattr(args, name, None) for name in ("metric", "method", "coord_frame", "model_type")
-        }
-        rescore_main(
-            [*args.rescore]
-            + [arg for name, value in flags.items() if value is not None for arg in (f"--{name}", value)]
-        )
+        rescore_main(rescore_argv(args))
         return
     if getattr(args, "model_type", None) is not None:
         parser.error("--model_type applies to --rescore; an eval reads it from the checkpoint")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from paddlemix.config import ConfigError
 from paddlemix.models.runtime import ATTN_NAMES
+from paddlemix.visualize.gallery import SELECTIONS
 
 METHODS = ("r1", "baseline")
 DTYPES = ("bfloat16", "float16", "float32")
@@ -36,6 +37,8 @@ class EvalConfig:
         "fixed"  # the scorer of the results: "fixed" (ours) or, for REC, "vlm_r1" (VLM-R1's published)
     )
     overwrite: bool = False  # recompute and replace results files, also another model's
+    visualize: int = 0  # samples drawn into gallery/<results stem>/index.html (0: no gallery)
+    visualize_select: str = "first"  # which: first | worst | best | random (by the per-sample score)
 
     def __post_init__(self):
         """Reject values that cannot run, naming the flag."""
@@ -55,5 +58,11 @@ class EvalConfig:
                 raise ConfigError(f"--{name} must be >= 1, got {getattr(self, name)}")
         if self.sample_num is not None and self.sample_num < 1:
             raise ConfigError(f"--sample_num must be >= 1, got {self.sample_num}")
+        if self.visualize < 0:
+            raise ConfigError(f"--visualize must be >= 0, got {self.visualize}")
+        if self.visualize_select not in SELECTIONS:
+            raise ConfigError(
+                f"--visualize_select must be one of {SELECTIONS}, got {self.visualize_select!r}"
+            )
         if not self.test_datasets:
             raise ConfigError("--test_datasets names no dataset")

@@ -1,4 +1,4 @@
-"""One eval batch through the model: encode the prompts the processor accepts, then decode greedily."""
+"""One batch through the model: encode the prompts the processor accepts, then decode (greedily for evals)."""
 
 from __future__ import annotations
 
@@ -41,8 +41,20 @@ def encode_batch(
     return inputs, kept, rejected
 
 
-def generate_texts(model, processor, inputs: dict, max_new_tokens: int, eos: list[int]) -> list[str]:
-    """Greedy completions of a left-padded batch, decoded without special tokens.
+def generate_texts(
+    model,
+    processor,
+    inputs: dict,
+    max_new_tokens: int,
+    eos: list[int],
+    *,
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    num_return_sequences: int = 1,
+) -> list[str]:
+    """Completions of a left-padded batch (greedy unless `do_sample`), decoded without special tokens.
+
+    With `num_return_sequences` G, rows i*G .. i*G+G-1 continue prompt i.
 
     Image and video placeholders are never generated, as in GRPO rollouts (rl/grpo/rollout.py): a trained
     checkpoint puts no mass there, but a small one can, and its eval would then decode to empty strings.
@@ -50,7 +62,9 @@ def generate_texts(model, processor, inputs: dict, max_new_tokens: int, eos: lis
     sequences = model.generate(
         **inputs,
         max_new_tokens=max_new_tokens,
-        do_sample=False,
+        do_sample=do_sample,
+        temperature=temperature,
+        num_return_sequences=num_return_sequences,
         eos_token_id=eos,
         suppress_token_ids=[model.config.image_token_id, model.config.video_token_id],
         pad_token_id=processor.tokenizer.pad_token_id,

@@ -32,12 +32,12 @@ import os
 from paddlemix.datasets import load_eval_jsonl
 from paddlemix.datasets.localization import load_coco_detection, load_grounding_eval
 from paddlemix.errors import UserError, missing_files_are_user_errors
-from paddlemix.evaluation.cli import add_overwrite_flag
+from paddlemix.evaluation.cli import add_gallery_flags, add_overwrite_flag, rescore_argv
 from paddlemix.evaluation.config import DTYPES, EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
 from paddlemix.evaluation.rescore import main as rescore_main
-from paddlemix.evaluation.results import report, results_path, write_json_atomic
+from paddlemix.evaluation.results import report, results_path, write_results
 from paddlemix.evaluation.runner import evaluate
 from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.metrics.boxes import CoordFrame, coord_frame, frame_for_model
@@ -117,6 +117,7 @@ def localization_parser(command: str) -> argparse.ArgumentParser:
     p.add_argument(
         "--metric", type=str, default="fixed", choices=metrics, help="With --rescore: whose scoring."
     )
+    add_gallery_flags(p)
     p.set_defaults(command=command, task=task)
     return p
 
@@ -129,7 +130,7 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
         given = [f"--{n}" for n in ("model_path", "anno_dir", "image_dir") if getattr(args, n) is not None]
         if given:
             parser.error(f"--rescore reads saved results and loads no model; drop {' '.join(given)}")
-        rescore_main([*args.rescore, "--metric", args.metric])  # the task is in each file's run header
+        rescore_main(rescore_argv(args))  # the task is in each file's run header
         return None
     if args.metric != "fixed":
         parser.error("--metric applies to --rescore; an eval scores with the fixed metric")
@@ -156,6 +157,8 @@ def run_localization_cli(parser: argparse.ArgumentParser, argv=None) -> dict | N
             output_dir=args.output_dir,
             coord_frame=args.coord_frame,
             overwrite=args.overwrite,
+            visualize=args.visualize,
+            visualize_select=args.visualize_select,
         )
     except (ValueError, FileNotFoundError) as e:
         raise UserError(str(e)) from e
@@ -293,7 +296,7 @@ def run_localization(command: str, cfg: EvalConfig, splits: dict[str, str], mode
             ds,
         )
         out[ds] = add_summary(command, data)
-        write_json_atomic(out_path, out[ds])
+        write_results(out_path, out[ds])
         report(ds, out[ds], out_path)
         for key in ("coco_stats", "average_scores"):
             if key in out[ds]:

@@ -28,7 +28,7 @@ from paddlemix.evaluation.cli import eval_parser
 from paddlemix.evaluation.config import EvalConfig
 from paddlemix.evaluation.model_loading import load_model_and_processor
 from paddlemix.evaluation.partial import run_header
-from paddlemix.evaluation.results import results_path, write_json_atomic
+from paddlemix.evaluation.results import results_path, write_results
 from paddlemix.evaluation.runner import evaluate
 from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.metrics.text import mean_ocr_metrics, ocr_metrics, ocr_text
@@ -107,7 +107,7 @@ def run_ocr(cfg: EvalConfig) -> dict[str, dict]:
         data = evaluate(samples, OCR_EVAL, model, processor, cfg, path, header, skipped, ds)
         if data["results"]:
             data["metrics"] = summary(data["results"])
-            write_json_atomic(path, data)
+            write_results(path, data)
         out[ds] = data
         print(f"\n{ds}: {data.get('metrics')} ({data['num_skipped']} skipped)\nResults saved to {path}")
     return out

@@ -1,6 +1,7 @@
 """Recompute the accuracy of a saved eval results file, with no model.
 
     python -m paddlemix.evaluation.rescore logs/counting_results_superclevr_200_....json [--metric r1v]
+    python -m paddlemix.evaluation.rescore logs/rec_results_....json --visualize 16   # + a gallery
 
 The file is R1-V's and the seed's `./logs/*_results_*.json`: `{"accuracy": float, "results": [{"question",
 "ground_truth", "model_output", "extracted_answer", and "correct" or "is_correct"}]}`. Only `model_output` and
@@ -59,6 +60,7 @@ from paddlemix.evaluation.results import coco_ap
 from paddlemix.metrics.boxes import MODEL_TYPES, CoordFrame
 from paddlemix.metrics.published import VLM_R1_METHODS
 from paddlemix.tasks import get_task, list_tasks, mean_percent, resolve_results_task
+from paddlemix.visualize.gallery import SELECTIONS, Entry, results_gallery
 
 METRICS = ("fixed", "r1v", "seed", "vlm_r1", "vision_r1", "pr1", "ovdeval")  # a task scores the ones it knows
 
@@ -228,6 +230,8 @@ def main(argv=None) -> None:
         help="default: the file's run header, else inferred from the ground truths (geoqa: geometry)",
     )
     add_rec_flags(parser)
+    parser.add_argument("--visualize", type=int, default=0, metavar="N", help="Draw a gallery of N samples.")
+    parser.add_argument("--visualize_select", default="first", choices=SELECTIONS)
     args = parser.parse_args(argv)
     for path in args.results:
         data = load_results(path)
@@ -247,12 +251,38 @@ def main(argv=None) -> None:
         acc, verdicts, stored = scores.value, scores.verdicts, data.get("accuracy")
         same = "equal to" if acc == stored else "differs from"
         if verdicts is None:  # a dataset-level number: COCO's AP, printed as pycocotools does
-            print(
-                f"{path}: {metric} AP {coco_ap(acc)} (COCO AP@[.50:.95]), {same} stored {coco_ap(stored)}"
-            )
+            print(f"{path}: {metric} AP {coco_ap(acc)} (COCO AP@[.50:.95]), {same} stored {coco_ap(stored)}")
         else:
             counts = f" ({sum(verdicts)}/{len(verdicts)})"
             print(f"{path}: {metric} accuracy {acc!r}{counts}, {same} stored {stored!r}")
+        if args.visualize:
+            task = _file_task(path, args.task) or infer_task(data["results"])
+            rescore_gallery(path, data, task, args.visualize, args.visualize_select)
+
+
+def result_image(result: dict, run: dict) -> str | None:
+    """The image file of a result: its `image` (REC's is relative to the run's image_root), or R1-V's
+    `question.image_path`; None when the result names none."""
+    image = result.get("image")
+    if image is None and isinstance(result.get("question"), dict):
+        image = result["question"].get("image_path")
+    if not isinstance(image, str):
+        return None
+    if not os.path.isabs(image) and run.get("image_root"):
+        image = os.path.join(run["image_root"], image.removeprefix("./"))
+    return image
+
+
+def rescore_gallery(path: str, data: dict, task: str, n: int, how: str) -> str | None:
+    """The gallery of a results file from the images it names, if they can be read from here."""
+    run = data.get("run") or {}
+    entries = [
+        Entry(img, r) for r in data["results"] if (img := result_image(r, run)) and os.path.isfile(img)
+    ]
+    if not entries:
+        print(f"{path}: no gallery, none of its images is reachable from here")
+        return None
+    return results_gallery(path, entries, task, n, how, run.get("seed", 0))
 
 
 if __name__ == "__main__":

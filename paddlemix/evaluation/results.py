@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 
+from paddlemix.distributed import data_parallel_env
 from paddlemix.errors import UserError
 from paddlemix.evaluation.config import EvalConfig
 from paddlemix.file_modes import honour_umask
@@ -65,6 +66,12 @@ def finished_results(path: str, header: dict, overwrite: bool = False) -> dict |
 def coco_ap(percent: float | None) -> str:
     """An AP stored in percent, as COCO prints it: a fraction with 3 decimals (31.94 -> '0.319')."""
     return "n/a" if percent is None else f"{percent / 100:.3f}"
+
+
+def write_results(path: str, data) -> None:
+    """Write a results file from rank 0 only: in a data-parallel eval every rank holds the gathered results."""
+    if data_parallel_env().rank == 0:
+        write_json_atomic(path, data)
 
 
 def report(ds: str, data: dict, path: str) -> None:

@@ -264,3 +264,32 @@ def mask_metrics(intersections: Sequence[float], unions: Sequence[float]) -> dic
         "P@50:95": float(np.mean([(ious > t).mean() for t in P50_95_THRESHOLDS])),
         "n": int(inter.size),
     }
+
+
+def to_original(values, frame: str, resized_size, input_size, original_size) -> list[int]:
+    """A box or point from the model's frame to original-image pixels, rounded as the seed rounds."""
+    values = [float(v) for v in values]
+    resize_w, resize_h = resized_size
+    if frame == AFF_FRAME:
+        in_resized = [v * (resize_w if i % 2 == 0 else resize_h) / AFF_SIZE for i, v in enumerate(values)]
+    else:
+        box = values if len(values) == 4 else values + values
+        mapped = to_original_frame(box, frame, resized_size, input_size)
+        in_resized = mapped if len(values) == 4 else mapped[:2]
+    fx, fy = original_size[0] / resize_w, original_size[1] / resize_h
+    return [int(v * (fx if i % 2 == 0 else fy) + 0.5) for i, v in enumerate(in_resized)]
+
+
+def read_answer(output: str) -> tuple[list, list]:
+    """The answer's (boxes, points); ValueError naming what is wrong (the seed's parse exceptions)."""
+    items = answer_items(output)
+    if items is None:
+        raise ValueError("no parseable JSON list in <answer>")
+    boxes, points = [], []
+    for i, item in enumerate(items):
+        box, point = item_box(item), item_point(item)
+        if box is None or point is None or not all(math.isfinite(v) for v in box + point):
+            raise ValueError(f"answer item {i} lacks a finite 4-number bbox_2d and 2-number point_2d")
+        boxes.append(box)
+        points.append(point)
+    return boxes, points

@@ -455,6 +455,32 @@ def _rows(root: str) -> list[Row]:
         *_vlm_r1_rows(root, model),
         # issue 22
         *_first_hour_rows(root, model, good_rec, rec_root, counting, a_file, empty, loc_args),
+        # issue 20
+        Row(
+            "r1v/every-image-missing",
+            [*R1V, *r1v_args, "--data_root", counting, "--image_root", os.path.join(root, "wrong_images")],
+            [
+                "2 bad image(s)",
+                os.path.join(root, "wrong_images", "images", "synthetic_superCLEVR_000000.png"),
+            ],
+            absent=[
+                os.path.join(eval_out, "r1-v_results_superclevr_test200_counting_problems_tiny_r1_100.json")
+            ],
+        ),
+        Row(
+            "rec/every-image-missing",
+            [
+                *REC,
+                *rec_args,
+                "--data_root",
+                rec_ann,
+                "--image_root",
+                os.path.join(root, "wrong_images"),
+                "--test_datasets",
+                "refcoco_val",
+            ],
+            ["refcoco_val", "2 bad image(s)", os.path.join(root, "wrong_images"), "--image_root"],
+        ),  # fmt: skip
     ]
 
 
