@@ -37,7 +37,9 @@ def main(argv=None) -> None:
     try:
         import gradio  # noqa: F401
     except ImportError:
-        raise UserError("the demo needs Gradio, which is not installed", fix="pip install -e .[demo]") from None
+        raise UserError(
+            "the demo needs Gradio, which is not installed", fix="pip install -e .[demo]"
+        ) from None
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from paddlemix.demo.app import build_app
 

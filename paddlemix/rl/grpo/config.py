@@ -184,7 +184,8 @@ class GRPOConfig:
         self._check_objectives()
         if self.num_iterations == 1:
             check(
-                not is_set(self, "epsilon") and (not is_set(self, "epsilon_high") or self.loss_type == "cispo"),
+                not is_set(self, "epsilon")
+                and (not is_set(self, "epsilon_high") or self.loss_type == "cispo"),
                 "--epsilon/--epsilon_high have no effect with num_iterations=1: the ratio to the rollout "
                 "policy is exactly 1, so the clip never binds; set --num_iterations > 1 or drop them",
             )
