@@ -29,12 +29,13 @@ setup(
         "pycocotools",  # COCO bbox AP: VLM-R1's OVD rewards and the detection evals
     ],
     extras_require={
-        "test": ["pytest", "matplotlib", "json_repair"],
+        "test": ["pytest", "matplotlib", "json_repair", "gradio", "selenium"],  # gradio + selenium: the demo's browser test
         "quickstart": ["matplotlib"],  # reward_curve.png
         "reference": ["torch", "transformers>=4.50", "peft"],  # parity tests; peft loads our LoRA adapters
         "modelscope": ["modelscope"],  # PADDLEMIX_HUB=modelscope downloads hub IDs from ModelScope
         "ocr": ["jieba", "nltk"],  # Perception-R1's CJK tokens and BLEU / METEOR (METEOR also needs WordNet data)
         "affordance": ["gensim"],  # the seed's word2vec recognition term, with a vectors file of your own
-        "vlm_r1": ["json_repair"],  # VLM-R1's repetition reward repairs malformed JSON answers as VLM-R1 does
+        "vlm_r1": ["json_repair"],
+        "demo": ["gradio"],  # python -m paddlemix.demo  # VLM-R1's repetition reward repairs malformed JSON answers as VLM-R1 does
     },
 )
