@@ -35,7 +35,7 @@ setup(
         "modelscope": ["modelscope"],  # PADDLEMIX_HUB=modelscope downloads hub IDs from ModelScope
         "ocr": ["jieba", "nltk"],  # Perception-R1's CJK tokens and BLEU / METEOR (METEOR also needs WordNet data)
         "affordance": ["gensim"],  # the seed's word2vec recognition term, with a vectors file of your own
-        "vlm_r1": ["json_repair"],
-        "demo": ["gradio"],  # python -m paddlemix.demo  # VLM-R1's repetition reward repairs malformed JSON answers as VLM-R1 does
+        "vlm_r1": ["json_repair"],  # VLM-R1's repetition reward repairs malformed JSON answers as VLM-R1 does
+        "demo": ["gradio"],  # python -m paddlemix.demo
     },
 )
