@@ -83,7 +83,8 @@ def draw_ocr_line(rng: random.Random, cjk: bool = False) -> tuple[Image.Image, s
     width, height = right - left + 2 * margin_x, bottom - top + 2 * margin_y
     background = tuple(rng.randint(215, 255) for _ in range(3))
     ink = tuple(rng.randint(0, 60) for _ in range(3))
-    img = Image.new("RGB", (max(width, 28), max(height, 28)), background)
+    # at least 32 px a side: the smallest image Qwen3-VL's 16-px patches with 2x2 merging take (Qwen2-VL: 28)
+    img = Image.new("RGB", (max(width, 32), max(height, 32)), background)
     ImageDraw.Draw(img).text((margin_x - left, margin_y - top), text, font=font, fill=ink)
     return img, text
 
