@@ -60,7 +60,7 @@ def build_app(predictor: Predictor, compare: Predictor | None = None, labels=("m
                     c_image = gr.Image(type="filepath", label="image", elem_id="cmp_image")
                     with gr.Column():
                         c_task = gr.Dropdown(tasks, value="rec", label="task")
-                        c_query = gr.Textbox(label="query")
+                        c_query = gr.Textbox(label="query", elem_id="cmp_query")
                         c_prompt = gr.Textbox(label="free prompt")
                         c_go = gr.Button("Compare", variant="primary", elem_id="cmp_run")
                 with gr.Row():

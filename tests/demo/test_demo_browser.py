@@ -153,6 +153,7 @@ def test_demo_draws_the_answer_in_a_browser(server, browser, tmp_path):
     tab.click()
     wait_for(browser, "#cmp_image input[type=file]").send_keys(image)
     wait_for(browser, "#cmp_image img")
+    wait_for(browser, "#cmp_query textarea, #cmp_query input").send_keys("the thing")
     wait_for(browser, "#cmp_run").click()
     a, b = shown(browser, "cmp_a", server), shown(browser, "cmp_b", server)
     assert differs_from_upload(a) and differs_from_upload(b)
