@@ -208,6 +208,23 @@ def test_random_published_width_configs_load(name):
     assert (config.vocab_size, config.num_hidden_layers, config.head_dim) == (151936, 2, 128)
 
 
+@pytest.mark.parametrize("layers, deepstack", [(1, [0]), (6, [5]), (24, [5, 11, 17])])
+def test_random_qwen3_vl_2b_config_has_the_published_widths(layers, deepstack):
+    cfg = random_config("qwen3_vl_2b", layers=layers)
+    config = MODEL_CLASSES[cfg["model_type"]].config_class.from_dict(cfg)
+    text, vision = config, config.vision_config  # the nested text_config is read into the top level
+    assert (text.hidden_size, text.intermediate_size, text.num_hidden_layers) == (2048, 6144, layers)
+    assert (text.num_attention_heads, text.num_key_value_heads, text.head_dim) == (16, 8, 128)
+    assert text.vocab_size == 151936 and config.tie_word_embeddings and text.mrope_section == [24, 20, 20]
+    assert (vision.depth, vision.hidden_size, vision.num_heads, vision.intermediate_size) == (
+        layers,
+        1024,
+        16,
+        4096,
+    )
+    assert vision.out_hidden_size == 2048 and vision.deepstack_visual_indexes == deepstack
+
+
 @pytest.mark.parametrize(
     "argv, named",
     [

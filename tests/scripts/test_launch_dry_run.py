@@ -96,3 +96,14 @@ def test_batch_size_that_does_not_divide_is_refused(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2 and "not a multiple" in done.stderr
+
+
+def test_rec_script_runs_the_qwen3_vl_recipe(tmp_path):
+    command, cfg = dry_run("run_grpo_rec.sh", str(tmp_path), CONFIG="configs/grpo_rec_qwen3vl.yaml")
+    assert "grpo_rec_qwen3vl.yaml" in command
+    assert cfg["model"]["model_name_or_path"] == "Qwen/Qwen3-VL-2B-Instruct"
+    assert cfg["trainer"]["run_name"] == "grpo_rec_qwen3vl_8GPUS"
+    # The rest is the seed's REC recipe, as for Qwen2.5-VL-3B.
+    assert (cfg["data"]["max_prompt_length"], cfg["grpo"]["max_completion_length"]) == (1024, 256)
+    assert cfg["trainer"]["max_steps"] == 500 and cfg["data"]["image_root"] == "data/REC"
+    assert cfg["trainer"]["gradient_accumulation_steps"] == 1
