@@ -6,8 +6,9 @@
 Scenes are 3 x 3 boards (`datasets/synthetic/board.py`) of 2-3 shapes of distinct colours, 120-162 px a side;
 the copied checkpoint's `max_pixels` (90 x 90) resizes every one to an 84 x 84 input, so the boxes the model
 answers are in a frame 1.4-1.9x smaller (Qwen2.5-VL) or 0-1000 (Qwen2-VL), and the ground truth stays in
-original pixels (REC) or in PR1's 0-1000 (grounding's training set). SFT trains the box in the model's frame
-(`--target_format box`, `[x1,y1,x2,y2]`), GRPO the task's rewards (REC: `rec_iou` and
+original pixels (REC) or in PR1's 0-1000 (grounding's training set). SFT trains the expression, then its box
+in the model's frame (`--target_format ref_box`, "the red circle [x1,y1,x2,y2]", PR1's order: a two-layer
+model writes the box next to the phrase instead of a prompt's length away), GRPO the task's rewards (REC: `rec_iou` and
 `rec_iou_continuous`; grounding: `iou_squared`). Controls: the best constant box (the model-frame box that
 scores best on the eval set, chosen on it), shuffled images, and the trained outputs read as original pixels.
 """
@@ -27,11 +28,11 @@ BOARD_MAX_PIXELS = 90 * 90  # a 120-162 px square -> 84 x 84 (3 x 3 merged token
 EVAL_SPLIT = "quickstart_val"
 
 
-def board_samples(seed: int, split: str, n: int):
+def board_samples(seed: int, split: str, n: int, min_objects: int = 2, max_objects: int = 3):
     """(image, expression, box in original pixels) of n board scenes, each from its own generator."""
     for i in range(n):
         rng = sample_rng(seed, "quickstart_board", split, i)
-        img, objects = draw_board_scene(rng)
+        img, objects = draw_board_scene(rng, min_objects=min_objects, max_objects=max_objects)
         target = rng.choice(objects)
         yield img, board_expression(target), [float(v) for v in target.box]
 
@@ -60,7 +61,7 @@ def eval_config(model_dir: str, data: EvalData, out: str, args, datasets: list[s
         batch_size=args.eval_batch_size,
         sample_num=None,
         dtype="float32",
-        max_new_tokens=24,
+        max_new_tokens=40,
         output_dir=out,
     )
 
@@ -71,9 +72,14 @@ class OneBoxQuickstart(QuickstartTask):
     max_pixels = BOARD_MAX_PIXELS
     metric = "Acc@0.5"
 
+    def add_arguments(self, parser) -> None:
+        """How many objects a board holds."""
+        parser.add_argument("--min_objects", type=int, default=2)
+        parser.add_argument("--max_objects", type=int, default=3)
+
     def sft_flags(self, data: EvalData, args) -> dict:
-        """The box in the model's frame as the target."""
-        return {"target_format": "box"}
+        """The expression, then its box in the model's frame, as the target."""
+        return {"target_format": "ref_box"}
 
     def best_constant_pct(self, results: list[dict], data: EvalData) -> float:
         """The best Acc@0.5 of one box answered for every image: every eval ground truth, in the model's frame."""
@@ -113,7 +119,9 @@ class RecQuickstart(OneBoxQuickstart):
         paths = {}
         for split, n in (("quickstart_train", args.n_train), (EVAL_SPLIT, args.n_eval)):
             records = []
-            for i, (img, caption, box) in enumerate(board_samples(args.seed, split, n)):
+            for i, (img, caption, box) in enumerate(
+                board_samples(args.seed, split, n, args.min_objects, args.max_objects)
+            ):
                 name = f"{split}_{i:06d}.png"
                 _save(img, os.path.join(root, "images", name))
                 records.append(
@@ -146,8 +154,8 @@ class RecQuickstart(OneBoxQuickstart):
         return figures, result["results"]
 
     def grpo_flags(self, data: EvalData, args) -> dict:
-        """REC's accuracy (IoU > 0.5) and its continuous IoU; a box is 9-15 tokens."""
-        return {"reward_funcs": "accuracy,rec_iou_continuous", "max_completion_length": 16}
+        """REC's accuracy (IoU > 0.5) and its continuous IoU; an answer is 25-33 tokens."""
+        return {"reward_funcs": "accuracy,rec_iou_continuous", "max_completion_length": 40}
 
 
 class GroundingQuickstart(OneBoxQuickstart):
@@ -167,13 +175,17 @@ class GroundingQuickstart(OneBoxQuickstart):
 
         root = os.path.join(out, "Grounding")
         rows = []
-        for i, (img, caption, box) in enumerate(board_samples(args.seed, "quickstart_train", args.n_train)):
+        for i, (img, caption, box) in enumerate(
+            board_samples(args.seed, "quickstart_train", args.n_train, args.min_objects, args.max_objects)
+        ):
             cell = {"bytes": _png(img), "path": f"quickstart_train_{i:06d}.png"}
             rows.append({"image": cell, "problem": caption, "solution": str(norm1000(box, img.size))})
         train = os.path.join(root, "refcoco_320k")
         write_hf_dir(train, {"train": rows}, GROUNDING_FEATURES, "hub")
         records = []
-        for i, (img, caption, box) in enumerate(board_samples(args.seed, EVAL_SPLIT, args.n_eval)):
+        for i, (img, caption, box) in enumerate(
+            board_samples(args.seed, EVAL_SPLIT, args.n_eval, args.min_objects, args.max_objects)
+        ):
             name = f"{EVAL_SPLIT}_{i:06d}.png"
             _save(img, os.path.join(root, "images", name))
             records.append(
@@ -206,4 +218,4 @@ class GroundingQuickstart(OneBoxQuickstart):
 
     def grpo_flags(self, data: EvalData, args) -> dict:
         """PR1's grounding accuracy, IoU squared."""
-        return {"reward_funcs": "accuracy", "max_completion_length": 20}
+        return {"reward_funcs": "accuracy", "max_completion_length": 40}

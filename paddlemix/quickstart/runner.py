@@ -51,6 +51,9 @@ class QuickstartTask:
     curve_tag = "train/rewards/accuracy"  # the GRPO scalar plotted along the run
     defaults: dict = {}  # this task's defaults of the common flags (`parse_args`)
 
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """This task's own flags (the size of its scenes), if any."""
+
     def write_data(self, out: str, args) -> EvalData:
         """Write the synthetic training and eval sets under out."""
         raise NotImplementedError
@@ -120,6 +123,7 @@ def parse_args(task: QuickstartTask, argv: list[str] | None = None) -> argparse.
     p.add_argument("--beta", type=float)
     p.add_argument("--eval_batch_size", type=int)
     p.add_argument("--seed", type=int, default=0)
+    task.add_arguments(p)
     p.set_defaults(**{**COMMON_DEFAULTS, **task.defaults})
     return p.parse_args(argv)
 

@@ -6,6 +6,7 @@
 | `answer`         | only what its `<answer>` tags hold ("3"), for a model that answers directly         |
 | `vision_r1_json` | Vision-R1's detection target (`sft_qwen.py collate_fn`), see `vision_r1_json`       |
 | `box`            | the one box of a REC/grounding solution in the model's frame, `[x1,y1,x2,y2]` ints  |
+| `ref_box`        | the referring expression, then that box: `the red circle [x1,y1,x2,y2]` (PR1's order) |
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from paddlemix.metrics.boxes import solution_box, to_model_frame, to_original_frame
 from paddlemix.metrics.detection.vision_r1 import solution_boxes
 
-TARGET_FORMATS = ("solution", "answer", "vision_r1_json", "box")
+TARGET_FORMATS = ("solution", "answer", "vision_r1_json", "box", "ref_box")
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 
 
@@ -84,12 +85,17 @@ def render_target(
         if input_size is None:
             raise ValueError("the vision_r1_json target needs the model input size (h, w)")
         return vision_r1_json(sample, input_size)
-    if target_format == "box":
+    if target_format in ("box", "ref_box"):
         if input_size is None or image_size is None or frame is None:
             raise ValueError(
                 "the box target needs the model input size, the image size and the model's frame"
             )
-        return model_frame_box(sample, frame, image_size, input_size)
+        box = model_frame_box(sample, frame, image_size, input_size)
+        if target_format == "box":
+            return box
+        # PR1's grounding answer names the object before its box; saying it first also gives a small model the
+        # phrase next to where it writes the box, instead of a prompt's length away.
+        return f"{sample.get('normal_caption') or sample['problem']} {box}"
     text = solution if isinstance(solution, str) else json.dumps(solution)
     if target_format == "solution":
         return text

@@ -142,8 +142,12 @@ class SFTTrainer(TrainingLoop):
                 "otherwise"
             )
 
-        # The box target (`--target_format box`) answers in the frame the rewards and evals read for this model.
-        self.frame = frame_for_model(self.model.config.model_type) if cfg.sft.target_format == "box" else None
+        # The box targets (`--target_format box | ref_box`) answer in the frame the rewards and evals read for this model.
+        self.frame = (
+            frame_for_model(self.model.config.model_type)
+            if cfg.sft.target_format in ("box", "ref_box")
+            else None
+        )
         world = self.env.world_size
         self.samples_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
         if t.max_steps > 0:

@@ -122,3 +122,15 @@ def test_box_target_is_the_solution_in_the_models_frame():
     assert render_target(pr1, "box", (84, 84), (150, 150), "qwen2_5_vl_abs") == "[8,17,42,84]"
     with pytest.raises(ValueError, match="image size"):
         render_target(sample, "box", (84, 84))
+
+
+def test_ref_box_target_names_the_object_then_its_box():
+    rec = {"solution": [15.0, 30.0, 75.0, 150.0], "normal_caption": "the red circle", "problem": "Please ..."}
+    assert (
+        render_target(rec, "ref_box", (84, 84), (150, 150), "qwen2_5_vl_abs") == "the red circle [8,17,42,84]"
+    )
+    pr1 = {"solution": "[100, 200, 500, 1000]", "solution_frame": "qwen2_vl_norm1000", "problem": "the cat"}
+    assert (
+        render_target(pr1, "ref_box", (84, 84), (150, 150), "qwen2_vl_norm1000")
+        == "the cat [100,200,500,1000]"
+    )
