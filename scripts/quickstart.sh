@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The CPU quickstart: a tiny Qwen2-VL learns with GRPO on synthetic counting, in minutes on 2 cores.
-#   bash scripts/quickstart.sh [--workdir DIR] [--nproc N] [--sft_steps N] [--grpo_steps N] ...   (python -m paddlemix.quickstart --help lists them)
+# The CPU quickstart: a tiny Qwen VL learns a task from pixels (SFT cold start, then GRPO), in minutes on 2 cores.
+#   bash scripts/quickstart.sh [--task counting|rec|grounding|detection|ocr] [--workdir DIR] [--seed N] ...
+#   (flags of python -m paddlemix.quickstart; figures per task in docs/quickstart.md)
 # Installs into the active Python environment what is missing (paddlepaddle CPU, this package with its
 # quickstart extra); running it again installs nothing. Everything else is in paddlemix/quickstart.py.
 set -euo pipefail

@@ -34,8 +34,9 @@ def test_data_and_model(workdir):
 def test_evaluate_scores_greedy_outputs(workdir):
     root, model, counting = workdir
     scores = quickstart.evaluate(model, counting, str(root / "eval"), max_new_tokens=1)
-    assert set(scores) == {"accuracy_pct", "accuracy", "reward"}
+    assert set(scores) == {"metric", "metric_pct", "accuracy_pct", "accuracy", "reward"}
     assert 0.0 <= scores["accuracy_pct"] <= 100.0
+    assert scores["metric"] == "accuracy" and scores["metric_pct"] == scores["accuracy_pct"]
     assert scores["reward"] == pytest.approx(scores["accuracy"])
 
 
@@ -92,16 +93,19 @@ def test_accuracy_curve_from_visualdl_and_plot(tmp_path):
     assert "72.5" in text and "55.0" in text and "34.0" in text
 
 
-def test_the_shipped_tiny_model_is_the_test_fixture():
-    # paddlemix/assets/tiny_qwen2_vl is package data (a non-editable install has it); it must not drift
-    # from the fixture the rest of the suite tests.
+@pytest.mark.parametrize(
+    "asset, fixture", [("tiny_qwen2_vl", "qwen2_vl_tied"), ("tiny_qwen2_5_vl", "qwen2_5_vl_tied")]
+)
+def test_the_shipped_tiny_model_is_the_test_fixture(asset, fixture):
+    # paddlemix/assets/tiny_* are package data (a non-editable install has them); they must not drift
+    # from the fixtures the rest of the suite tests.
     from tests.helpers import tiny_dir
 
-    shipped = os.path.join(os.path.dirname(quickstart.__file__), "assets", "tiny_qwen2_vl")
+    shipped = os.path.join(os.path.dirname(os.path.dirname(quickstart.__file__)), "assets", asset)
     for name in quickstart.MODEL_FILES:
         with (
             open(os.path.join(shipped, name), "rb") as a,
-            open(os.path.join(tiny_dir("qwen2_vl_tied"), name), "rb") as b,
+            open(os.path.join(tiny_dir(fixture), name), "rb") as b,
         ):
             assert a.read() == b.read(), name
 

@@ -164,6 +164,26 @@ def to_original_frame(box: Sequence[float], frame, image_size=None, input_size=N
     return [x1, y1, x2, y2]
 
 
+def to_model_frame(box: Sequence[float], frame, image_size, input_size=None) -> Box:
+    """Map a box from original pixels into the model's `frame`: the inverse of `to_original_frame` (no clamp).
+
+    image_size: (w, h) of the original image. input_size: (h, w) of the resized model input (Qwen2.5-VL only).
+    """
+    frame = coord_frame(frame)
+    x1, y1, x2, y2 = (float(v) for v in box)
+    if frame is CoordFrame.ORIGINAL:
+        return [x1, y1, x2, y2]
+    w, h = (float(v) for v in image_size)
+    if frame is CoordFrame.QWEN2_5_VL_ABS:
+        if input_size is None:
+            raise ValueError("coord_frame 'qwen2_5_vl_abs' needs input_size (h, w) or image_grid_thw")
+        in_h, in_w = (float(v) for v in input_size)
+        sx, sy = in_w / w, in_h / h
+    else:
+        sx, sy = 1000.0 / w, 1000.0 / h
+    return [x1 * sx, y1 * sy, x2 * sx, y2 * sy]
+
+
 def box_iou(box1: Sequence[float], box2: Sequence[float]) -> float:
     """The standard IoU of two [x1, y1, x2, y2] boxes in continuous coordinates; 0 if either is empty.
 

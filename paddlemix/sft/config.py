@@ -33,7 +33,9 @@ class SFTOptions:
     target_format: str = opt(
         "solution",
         "solution: the sample's solution as written | answer: only what its <answer> tags hold | "
-        "vision_r1_json: Vision-R1's fenced JSON detection list, boxes in the resized-input frame (detection)",
+        "vision_r1_json: Vision-R1's fenced JSON detection list, boxes in the resized-input frame (detection) | "
+        "box: the one box of a REC/grounding solution as [x1,y1,x2,y2] in the model's frame | "
+        "ref_box: the referring expression, then that box",
     )
     loss_on_prompt: bool = opt(
         False,

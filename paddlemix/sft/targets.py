@@ -5,6 +5,8 @@
 | `solution`       | the solution as the task wrote it (counting: "<answer> 3 </answer>"; a box: JSON)   |
 | `answer`         | only what its `<answer>` tags hold ("3"), for a model that answers directly         |
 | `vision_r1_json` | Vision-R1's detection target (`sft_qwen.py collate_fn`), see `vision_r1_json`       |
+| `box`            | the one box of a REC/grounding solution in the model's frame, `[x1,y1,x2,y2]` ints  |
+| `ref_box`        | the referring expression, then that box: `the red circle [x1,y1,x2,y2]` (PR1's order) |
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import re
 
 import numpy as np
 
+from paddlemix.metrics.boxes import solution_box, to_model_frame, to_original_frame
 from paddlemix.metrics.detection.vision_r1 import solution_boxes
 
-TARGET_FORMATS = ("solution", "answer", "vision_r1_json")
+TARGET_FORMATS = ("solution", "answer", "vision_r1_json", "box", "ref_box")
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 
 
@@ -49,10 +52,31 @@ def vision_r1_json(sample: dict, input_size: tuple[int, int]) -> str:
     return "```json\n[\n\t" + ",\n\t".join(items) + "\n]\n```"
 
 
-def render_target(sample: dict, target_format: str, input_size: tuple[int, int] | None = None) -> str:
+def model_frame_box(sample: dict, frame, image_size, input_size) -> str:
+    """A one-box solution as the model should answer it: `[x1,y1,x2,y2]`, rounded, in the model's `frame`.
+
+    The solution is in the sample's `solution_frame` (original pixels unless it says otherwise, as PR1's 0-1000
+    training set does); image_size is the original (w, h), input_size the resized input's (h, w).
+    """
+    box = solution_box(sample["solution"])
+    if box is None:
+        raise ValueError(f"the box target needs a one-box solution, got {str(sample['solution'])[:200]!r}")
+    original = to_original_frame(box, sample.get("solution_frame", "original"), image_size, input_size)
+    x1, y1, x2, y2 = (round(v) for v in to_model_frame(original, frame, image_size, input_size))
+    return f"[{x1},{y1},{x2},{y2}]"
+
+
+def render_target(
+    sample: dict,
+    target_format: str,
+    input_size: tuple[int, int] | None = None,
+    image_size: tuple[int, int] | None = None,
+    frame=None,
+) -> str:
     """The target text of `sample` (its `solution` field) in `target_format`.
 
-    `input_size` (h, w) of the resized model input is needed by `vision_r1_json` only.
+    `input_size` (h, w) of the resized model input is needed by `vision_r1_json` and `box`; `box` also needs
+    the original `image_size` (w, h) and the model's coordinate `frame`.
     """
     solution = sample.get("solution")
     if solution is None:
@@ -61,6 +85,17 @@ def render_target(sample: dict, target_format: str, input_size: tuple[int, int] 
         if input_size is None:
             raise ValueError("the vision_r1_json target needs the model input size (h, w)")
         return vision_r1_json(sample, input_size)
+    if target_format in ("box", "ref_box"):
+        if input_size is None or image_size is None or frame is None:
+            raise ValueError(
+                "the box target needs the model input size, the image size and the model's frame"
+            )
+        box = model_frame_box(sample, frame, image_size, input_size)
+        if target_format == "box":
+            return box
+        # PR1's grounding answer names the object before its box; saying it first also gives a small model the
+        # phrase next to where it writes the box, instead of a prompt's length away.
+        return f"{sample.get('normal_caption') or sample['problem']} {box}"
     text = solution if isinstance(solution, str) else json.dumps(solution)
     if target_format == "solution":
         return text

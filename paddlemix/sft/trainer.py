@@ -28,7 +28,7 @@ import paddle
 import paddle.nn as nn
 
 from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
-from paddlemix.metrics.boxes import input_size_from_grid
+from paddlemix.metrics.boxes import frame_for_model, input_size_from_grid
 from paddlemix.models.runtime import resolve_attn
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
@@ -143,6 +143,12 @@ class SFTTrainer(TrainingLoop):
                 "otherwise"
             )
 
+        # The box targets (`--target_format box | ref_box`) answer in the frame the rewards and evals read for this model.
+        self.frame = (
+            frame_for_model(self.model.config.model_type)
+            if cfg.sft.target_format in ("box", "ref_box")
+            else None
+        )
         world = self.env.world_size
         self.samples_per_batch = t.per_device_train_batch_size * world * t.gradient_accumulation_steps
         if t.max_steps > 0:
@@ -170,7 +176,9 @@ class SFTTrainer(TrainingLoop):
                 input_size = input_size_from_grid(
                     prompt.inputs["image_grid_thw"][-1], self.processor.image_processor.patch_size
                 )
-                text = render_target(prompt.sample, s.target_format, input_size)
+                text = render_target(
+                    prompt.sample, s.target_format, input_size, prompt.image_size, self.frame
+                )
                 target = self.processor.tokenizer(text)["input_ids"]
                 ids, mask = build_sequence(
                     prompt.inputs["input_ids"],

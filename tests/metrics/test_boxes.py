@@ -268,3 +268,27 @@ def test_answer_iou_without_a_box_is_zero_and_a_bad_solution_raises():
     assert answer_iou("<answer>none</answer>", [0, 0, 10, 10], "original") == 0.0
     with pytest.raises(ValueError, match="not one"):
         answer_iou("<answer>[0, 0, 10, 10]</answer>", "4", "original")
+
+
+@pytest.mark.parametrize(
+    "frame, input_size",
+    [("qwen2_5_vl_abs", (84, 112)), ("qwen2_vl_norm1000", None), ("original", None)],
+)
+def test_to_model_frame_inverts_to_original_frame(frame, input_size):
+    from paddlemix.metrics.boxes import to_model_frame
+
+    box = [13.0, 7.0, 120.0, 90.0]
+    there = to_model_frame(box, frame, image_size=(150, 100), input_size=input_size)
+    assert to_original_frame(there, frame, image_size=(150, 100), input_size=input_size) == pytest.approx(box)
+
+
+def test_to_model_frame_scales_into_the_resized_input_and_1000():
+    from paddlemix.metrics.boxes import to_model_frame
+
+    # 150x100 (w, h) resized to 84x112 (h, w): x * 112/150, y * 84/100.
+    assert to_model_frame([75, 50, 150, 100], "qwen2_5_vl_abs", (150, 100), (84, 112)) == pytest.approx(
+        [56, 42, 112, 84]
+    )
+    assert to_model_frame([75, 50, 150, 100], "qwen2_vl_norm1000", (150, 100)) == pytest.approx(
+        [500, 500, 1000, 1000]
+    )

@@ -110,3 +110,27 @@ def test_vision_r1_json_needs_detection_data(tmp_path):
     root = write_counting_layout(str(tmp_path), n=2, n_eval=1)
     with pytest.raises(ConfigError, match="renders detection samples"):
         sft_config(f"{root}/clevr_cogen_a_train", str(tmp_path / "out"), target_format="vision_r1_json")
+
+
+def test_box_target_is_the_solution_in_the_models_frame():
+    # A 150x150 image resized to 84x84: Qwen2.5-VL's box is the pixel box x 84/150; Qwen2-VL's is in 0-1000.
+    sample = {"solution": [15.0, 30.0, 75.0, 150.0]}
+    assert render_target(sample, "box", (84, 84), (150, 150), "qwen2_5_vl_abs") == "[8,17,42,84]"
+    assert render_target(sample, "box", (84, 84), (150, 150), "qwen2_vl_norm1000") == "[100,200,500,1000]"
+    # PR1's training solutions are already 0-1000 (`solution_frame`): the same box either way.
+    pr1 = {"solution": "[100, 200, 500, 1000]", "solution_frame": "qwen2_vl_norm1000"}
+    assert render_target(pr1, "box", (84, 84), (150, 150), "qwen2_5_vl_abs") == "[8,17,42,84]"
+    with pytest.raises(ValueError, match="image size"):
+        render_target(sample, "box", (84, 84))
+
+
+def test_ref_box_target_names_the_object_then_its_box():
+    rec = {"solution": [15.0, 30.0, 75.0, 150.0], "normal_caption": "the red circle", "problem": "Please ..."}
+    assert (
+        render_target(rec, "ref_box", (84, 84), (150, 150), "qwen2_5_vl_abs") == "the red circle [8,17,42,84]"
+    )
+    pr1 = {"solution": "[100, 200, 500, 1000]", "solution_frame": "qwen2_vl_norm1000", "problem": "the cat"}
+    assert (
+        render_target(pr1, "ref_box", (84, 84), (150, 150), "qwen2_vl_norm1000")
+        == "the cat [100,200,500,1000]"
+    )

@@ -89,6 +89,27 @@ def draw_ocr_line(rng: random.Random, cjk: bool = False) -> tuple[Image.Image, s
     return img, text
 
 
+def draw_char_row(
+    rng: random.Random, alphabet: str = "ABCDEF", min_chars: int = 2, max_chars: int = 4
+) -> tuple[Image.Image, str]:
+    """A row of 2-4 large letters of a small alphabet, one to a slot of random width (the CPU quickstart's OCR).
+
+    Slots are 30-36 px wide and the row 36-42 px high, so the image is never a multiple of the 28-px merged
+    vision token and the processor resizes it.
+    """
+    text = "".join(rng.choice(alphabet) for _ in range(rng.randint(min_chars, max_chars)))
+    slot, height = rng.randint(30, 36), rng.randint(36, 42)
+    font = latin_font(26)
+    img = Image.new("RGB", (slot * len(text) + 6, height), (245, 245, 240))
+    draw = ImageDraw.Draw(img)
+    for i, char in enumerate(text):
+        left, top, right, bottom = font.getbbox(char)
+        x = 3 + i * slot + (slot - (right - left)) // 2 - left
+        y = (height - (bottom - top)) // 2 - top
+        draw.text((x, y), char, font=font, fill=(20, 20, 20))
+    return img, text
+
+
 def ocr_record(image: str, text: str) -> dict:
     """One record in Perception-R1's OCR json format."""
     return {

@@ -58,3 +58,28 @@ def test_geometry_answers_are_right(kind):
                 numbers[1] ** 2 + numbers[2] ** 2
             )  # angle C = 90.0 first
         assert np.asarray(img).min() < 100  # something is drawn
+
+
+def test_board_scenes_are_resized_to_one_token_a_square():
+    # The quickstart's boards are never a multiple of the 28-px token, so the processor always resizes them;
+    # with its max_pixels every 3x3 board becomes 84x84, and each box lies inside its square.
+    import random
+
+    from paddlemix.datasets.synthetic.board import draw_board_scene
+    from paddlemix.processors.image_processor import smart_resize
+    from paddlemix.quickstart.one_box import BOARD_MAX_PIXELS
+
+    for i in range(30):
+        img, objects = draw_board_scene(random.Random(i))
+        w, h = img.size
+        assert w == h and w % 28 != 0
+        assert smart_resize(h, w, max_pixels=BOARD_MAX_PIXELS) == (84, 84)
+        assert 2 <= len(objects) <= 3 and len({o.color for o in objects}) == len(objects)
+        cell = w // 3
+        for o in objects:
+            row, col = divmod(o.cell, 3)
+            x1, y1, x2, y2 = o.box
+            assert col * cell <= x1 < x2 <= (col + 1) * cell and row * cell <= y1 < y2 <= (row + 1) * cell
+            # the shape is painted inside its box, in its own colour
+            cx, cy = (x1 + x2) // 2, (y1 + y2 - 2) // 2 + 2
+            assert img.getpixel((cx, cy)) != img.getpixel((col * cell, row * cell))

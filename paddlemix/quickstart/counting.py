@@ -1,7 +1,7 @@
-"""The CPU quickstart: a tiny random Qwen2-VL learns to count 1-3 objects (SFT cold start, then GRPO) on 2 cores.
+"""The counting quickstart (the default task): a tiny random Qwen2-VL learns to count 1-3 objects (SFT cold start, then GRPO) on 2 cores.
 
     bash scripts/quickstart.sh                     (installs the package, then runs this module)
-    python -m paddlemix.quickstart --workdir work_dirs/quickstart [--nproc 2] [--sft_steps 260] [--grpo_steps 400]
+    python -m paddlemix.quickstart [--task counting] --workdir work_dirs/quickstart [--nproc 2] [--sft_steps 260] [--grpo_steps 400]
 
 1. Copies the tiny random Qwen2-VL shipped with the package (`paddlemix/assets/tiny_qwen2_vl`: 2 layers,
    hidden 64, vision depth 2, a 448-token vocabulary; nothing pretrained).
@@ -20,40 +20,22 @@
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 import time
-from importlib import resources
 
-# Package data (setup.py's package_data), so that a non-editable install has it too.
-TINY_MODEL = "tiny_qwen2_vl"  # under paddlemix/assets/
-MODEL_FILES = (
-    "config.json",
-    "generation_config.json",
-    "model.safetensors",
-    "preprocessor_config.json",
-    "chat_template.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
+from paddlemix.quickstart.pipeline import (
+    copy_tiny_model,
+    launch_command,
+    read_reward_curve,
+    run,
 )
+
 EVAL_SET = "superclevr_test200_counting_problems"
 REWARDS = ("accuracy",)
 TASK = "counting_direct"  # counting, prompted with the bare question and answered with the bare number
-
-
-def copy_tiny_model(out_dir: str) -> str:
-    """Copy the tiny random Qwen2-VL checkpoint (hub layout) shipped with the package to out_dir; returns out_dir."""
-    source = resources.files("paddlemix").joinpath("assets").joinpath(TINY_MODEL)
-    os.makedirs(out_dir, exist_ok=True)
-    for name in MODEL_FILES:
-        with open(os.path.join(out_dir, name), "wb") as f:
-            f.write(source.joinpath(name).read_bytes())
-    return out_dir
 
 
 def write_data(out_dir: str, n_train: int, n_eval: int, max_items: int, seed: int = 0, grid: int = 3) -> str:
@@ -139,17 +121,12 @@ def evaluate(model_dir: str, counting_dir: str, out_dir: str, max_new_tokens: in
     )
     results = data["results"]
     scores = score_outputs([r["model_output"] for r in results], [r["ground_truth"] for r in results])
-    return {"accuracy_pct": float(data["accuracy"]), **scores}
-
-
-def launch_command(entry: str, flags: dict, out_dir: str, nproc: int) -> list[str]:
-    """`python -m paddle.distributed.launch --nproc_per_node N python -m <entry> --flag value ...`."""
-    argv = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", str(nproc)]
-    argv += ["--log_dir", os.path.join(out_dir, "paddle_distributed_logs")]
-    argv += [sys.executable, "-m", entry]
-    for key, value in flags.items():
-        argv += [f"--{key}", str(value)]
-    return argv
+    return {
+        "metric": "accuracy",
+        "metric_pct": float(data["accuracy"]),
+        "accuracy_pct": float(data["accuracy"]),
+        **scores,
+    }
 
 
 def sft_command(model_dir: str, dataset: str, out_dir: str, args) -> list[str]:
@@ -197,15 +174,6 @@ def grpo_command(model_dir: str, dataset: str, out_dir: str, args) -> list[str]:
     return launch_command("paddlemix.rl.grpo.train", flags, out_dir, args.nproc)
 
 
-def run(cmd: list[str], out_dir: str, what: str) -> None:
-    """Run a launch command; a failure names the workers' logs."""
-    print(f"[quickstart] {what}:", " ".join(cmd), flush=True)
-    done = subprocess.run(cmd)
-    if done.returncode != 0:
-        logs = os.path.join(out_dir, "paddle_distributed_logs")
-        raise SystemExit(f"[quickstart] {what} failed (exit {done.returncode}); see {logs}/workerlog.*")
-
-
 def eval_counts(counting_dir: str) -> list[int]:
     """The ground-truth counts of the held-out eval scenes."""
     with open(os.path.join(counting_dir, EVAL_SET + ".jsonl")) as f:
@@ -231,18 +199,6 @@ def shuffled_copy(counting_dir: str, out_dir: str, seed: int) -> str:
     if not os.path.exists(link):
         os.symlink(os.path.join(counting_dir, "superclevr_200"), link)
     return out_dir
-
-
-def read_reward_curve(logdir: str, tag: str = "train/reward") -> list[tuple[int, float]]:
-    """(step, value) pairs of a VisualDL scalar written under logdir."""
-    from visualdl import LogReader
-
-    points = []
-    for path in sorted(glob.glob(os.path.join(logdir, "**", "vdlrecords.*.log"), recursive=True)):
-        reader = LogReader(file_path=path)
-        if tag in reader.get_tags().get("scalar", []):
-            points += [(int(r.id), float(r.value)) for r in reader.get_data("scalar", tag)]
-    return sorted(points)
 
 
 def plot_curve(
@@ -370,9 +326,3 @@ def main(argv: list[str] | None = None) -> dict:
     print(summary(result))
     print(f"[quickstart] {result['seconds']} s; {png}; VisualDL: visualdl --logdir {work}")
     return result
-
-
-if __name__ == "__main__":
-    from paddlemix.errors import run_main
-
-    run_main(main)
