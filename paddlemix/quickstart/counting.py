@@ -251,6 +251,12 @@ def summary(result: dict) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The quickstart's flags (defaults: the measured recipe of the README)."""
     p = argparse.ArgumentParser(prog="python -m paddlemix.quickstart", description=__doc__.splitlines()[0])
+    # `python -m paddlemix.quickstart` reads --task before this parser; it is listed so --help names it.
+    p.add_argument(
+        "--task",
+        default="counting",
+        help="counting (this help), rec, grounding, detection or ocr (--task T --help: that task's flags)",
+    )
     p.add_argument("--workdir", default="work_dirs/quickstart")
     p.add_argument("--nproc", type=int, default=2, help="training processes (paddle.distributed.launch)")
     p.add_argument("--n_train", type=int, default=5000)
