@@ -4,7 +4,8 @@ Each scene is N x N squares of `cell` pixels, `cell` drawn per scene from a rang
 a multiple of 28, so the processor always resizes the image: with the quickstart's `max_pixels` a 3 x 3 board
 becomes an 84 x 84 input (one merged vision token a square) whatever its original size, and the boxes the model
 answers (Qwen2.5-VL: pixels of that input; Qwen2-VL: 0-1000) differ from the ground truth's original pixels by
-a factor of 1.4-1.9. Every object fills most of its square, and its box is the tight box of the drawn shape.
+a factor of 1.4-1.9. Every object fills the middle half of its square, and its box is the tight box of the
+drawn shape.
 
 `draw_board_scene` gives the objects; `board_expression` the REC/grounding phrase naming one of them, which the
 colours alone decide (a scene's objects have distinct colours; the shape is said too, as RefCOCO phrases do).
@@ -49,7 +50,11 @@ def draw_board_scene(
 
     `shaded` tints each square's background by its row and column (`square_shade`), as a chessboard's labels
     would: RoPE puts no position into a token's value, so a model of two layers trained from scratch cannot
-    otherwise tell which square the token it attends to is in, and could not say where an object is.
+    otherwise tell which square the token it attends to is in, and could not say where an object is. The
+    object keeps a quarter of the square free on each side so that the tint, not the object, dominates the
+    square's token: with objects filling 80% of a square and a light tint, a linear probe on the random tiny
+    vision tower's output read the square of the object's token right in 57% of held-out scenes, and SFT stayed
+    image-blind; with the half-size object and this tint, 99% (docs/quickstart.md).
     """
     if not 0 <= min_objects <= max_objects <= min(cells * cells, len(COLORS) if distinct_colors else 99):
         raise ValueError(f"cannot place {min_objects}..{max_objects} objects on a {cells}x{cells} board")
@@ -62,7 +67,7 @@ def draw_board_scene(
             draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=square_shade(square, cells))
     n = rng.randint(min_objects, max_objects)
     colors = rng.sample(list(COLORS), n) if distinct_colors else [rng.choice(list(COLORS)) for _ in range(n)]
-    margin = max(2, cell // 10)
+    margin = cell // 4
     objects = []
     for square, color in zip(sorted(rng.sample(range(cells * cells), n)), colors):
         x1, y1 = (square % cells) * cell + margin, (square // cells) * cell + margin
@@ -74,10 +79,10 @@ def draw_board_scene(
 
 
 def square_shade(square: int, cells: int) -> tuple[int, int, int]:
-    """A light background whose red channel says the column and whose blue channel says the row."""
+    """A background whose red channel says the column and whose blue channel says the row (60-255)."""
     row, col = divmod(square, cells)
-    step = 80 // max(1, cells - 1)
-    return (160 + step * col, 225, 160 + step * row)
+    step = 195 // max(1, cells - 1)
+    return (60 + step * col, 225, 60 + step * row)
 
 
 def board_expression(obj: BoardObject) -> str:
