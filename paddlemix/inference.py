@@ -186,7 +186,7 @@ class Predictor:
             "model_output": output,
             "image_size": list(seen_size),
             "image_grid_thw": [int(v) for v in grid],
-            "input_size": list(input_size_from_grid(grid)),
+            "input_size": list(input_size_from_grid(grid, self.processor.image_processor.patch_size)),
             "coord_frame": self.frame.value,
             "model_type": self.model_type,
         }

@@ -1,4 +1,5 @@
-"""`python -m paddlemix.infer` and `paddlemix.inference.Predictor` on the tiny checkpoints.
+"""`python -m paddlemix.infer` and `paddlemix.inference.Predictor` on the tiny checkpoints, and that they answer
+as test_rec does for the same REC sample.
 
 The tiny checkpoints answer gibberish, so the drawing tests replace `inference.generate_texts` with one that
 answers a known box in the model's own frame (from the batch's real image grid); the prompt, processor,
@@ -17,6 +18,10 @@ import pytest
 from PIL import Image
 
 from paddlemix import inference
+from paddlemix.evaluation import runner
+from paddlemix.evaluation.config import EvalConfig
+from paddlemix.evaluation.generation import generate_texts
+from paddlemix.evaluation.rec import run_rec
 from paddlemix.infer import main as infer_main
 from paddlemix.inference import InferConfig, Predictor, task_prompt
 from paddlemix.visualize.draw import PRED_COLOR
@@ -193,3 +198,59 @@ def test_missing_image_is_one_line_before_loading(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 2 and "none.png: no such image" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("model", ["qwen2_5_vl_tied", "qwen2_vl_tied", "qwen3_vl_tied"])
+def test_infer_answers_as_test_rec_does_for_the_same_sample(tmp_path, monkeypatch, model):
+    # One REC sample in VLM-R1's format, evaluated by test_rec's runner and asked through the Predictor, both
+    # greedy on the real checkpoint directory: the prompt, resize and generation must give the same bytes.
+    # The random model repeats one token whatever it sees, so the model inputs are compared too; and it never
+    # writes a box, so each real answer gets one fixed box (model frame) appended: both paths must map it to
+    # the same original pixels. 130x95 is resized to 140x84 (not a multiple of 28).
+    size, frame_box = (130, 95), [14, 10, 98, 70]
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(tmp_path / "cup.png")
+    sample = {
+        "image": "cup.png",
+        "problem": "Please provide the bounding box coordinate of the region this sentence describes: "
+        "the red cup.",
+        "solution": [20, 15, 90, 80],
+        "normal_caption": "the red cup",
+    }
+    (tmp_path / "cups.json").write_text(json.dumps([sample]))
+
+    seen = []
+
+    def with_box(model_, processor, inputs, max_new_tokens, eos, **sampling):
+        seen.append({k: np.asarray(v.numpy()) for k, v in inputs.items() if hasattr(v, "numpy")})
+        texts = generate_texts(model_, processor, inputs, max_new_tokens, eos, **sampling)
+        return [f"{t}<answer>[{{'bbox_2d': {frame_box}, 'label': 'cup'}}]</answer>" for t in texts]
+
+    monkeypatch.setattr(runner, "generate_texts", with_box)
+    monkeypatch.setattr(inference, "generate_texts", with_box)
+    path = tiny_dir(model)
+    cfg = EvalConfig(
+        model_name="tiny", model_path=path, data_root=str(tmp_path), image_root=str(tmp_path),
+        test_datasets=["cups"], batch_size=1, sample_num=None, dtype="float32", max_new_tokens=12,
+        output_dir=str(tmp_path / "logs"),
+    )  # fmt: skip
+    [evaluated] = run_rec(cfg)["cups"]["results"]
+    predictor = Predictor(InferConfig(model_path=path, max_new_tokens=12))
+    [prediction] = predictor.predict([str(tmp_path / "cup.png")], "rec", query="the red cup")
+    [answer] = prediction.answers
+
+    assert answer.model_output == evaluated["model_output"]
+    assert prediction.prompt == evaluated["question"]
+    evaluated_inputs, asked_inputs = seen
+    assert sorted(evaluated_inputs) == sorted(asked_inputs)
+    for key, value in evaluated_inputs.items():  # token ids, pixels, grid: the same bytes
+        assert np.array_equal(value, asked_inputs[key]), key
+    [(box, _label)] = answer.shapes.boxes
+    assert box == evaluated["pred_box"]
+    for key in ("image_grid_thw", "input_size", "coord_frame"):
+        assert answer.record[key] == evaluated[key], key
+    assert evaluated["image_size"] == list(size)
+    # and both are where the box lands by hand: input 140x84 (abs) or 0-1000 (norm)
+    fw, fh = (140, 84) if model.startswith("qwen2_5") else (1000, 1000)
+    want = [v * (size[0] / fw if i % 2 == 0 else size[1] / fh) for i, v in enumerate(frame_box)]
+    assert np.allclose(box, want, atol=1e-9), (box, want)

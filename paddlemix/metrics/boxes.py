@@ -138,6 +138,22 @@ def solution_box(solution) -> Box | None:
     return values if len(values) == 4 and all(math.isfinite(v) for v in values) else None
 
 
+def _frame_scale(frame: CoordFrame, image_size, input_size, to_model: bool) -> tuple[float, float]:
+    """The (x, y) factors from original pixels to a rescaled `frame` (`to_model`) or back.
+
+    Each factor is one division (not the reciprocal of the other direction), so both directions round
+    exactly as they did when written out separately.
+    """
+    w, h = (float(v) for v in image_size)
+    if frame is CoordFrame.QWEN2_5_VL_ABS:
+        if input_size is None:
+            raise ValueError("coord_frame 'qwen2_5_vl_abs' needs input_size (h, w) or image_grid_thw")
+        fh, fw = (float(v) for v in input_size)
+    else:
+        fw, fh = 1000.0, 1000.0
+    return (fw / w, fh / h) if to_model else (w / fw, h / fh)
+
+
 def to_original_frame(box: Sequence[float], frame, image_size=None, input_size=None) -> Box:
     """Map a box from the model's `frame` into original pixels, clamped to the image when its size is known.
 
@@ -148,14 +164,7 @@ def to_original_frame(box: Sequence[float], frame, image_size=None, input_size=N
     if frame is not CoordFrame.ORIGINAL:
         if image_size is None:
             raise ValueError(f"coord_frame {frame.value!r} needs the original image_size (w, h) to rescale")
-        w, h = (float(v) for v in image_size)
-        if frame is CoordFrame.QWEN2_5_VL_ABS:
-            if input_size is None:
-                raise ValueError("coord_frame 'qwen2_5_vl_abs' needs input_size (h, w) or image_grid_thw")
-            in_h, in_w = (float(v) for v in input_size)
-            sx, sy = w / in_w, h / in_h
-        else:
-            sx, sy = w / 1000.0, h / 1000.0
+        sx, sy = _frame_scale(frame, image_size, input_size, to_model=False)
         x1, x2, y1, y2 = x1 * sx, x2 * sx, y1 * sy, y2 * sy
     if image_size is not None:
         w, h = (float(v) for v in image_size)
@@ -173,14 +182,7 @@ def to_model_frame(box: Sequence[float], frame, image_size, input_size=None) -> 
     x1, y1, x2, y2 = (float(v) for v in box)
     if frame is CoordFrame.ORIGINAL:
         return [x1, y1, x2, y2]
-    w, h = (float(v) for v in image_size)
-    if frame is CoordFrame.QWEN2_5_VL_ABS:
-        if input_size is None:
-            raise ValueError("coord_frame 'qwen2_5_vl_abs' needs input_size (h, w) or image_grid_thw")
-        in_h, in_w = (float(v) for v in input_size)
-        sx, sy = in_w / w, in_h / h
-    else:
-        sx, sy = 1000.0 / w, 1000.0 / h
+    sx, sy = _frame_scale(frame, image_size, input_size, to_model=True)
     return [x1 * sx, y1 * sy, x2 * sx, y2 * sy]
 
 

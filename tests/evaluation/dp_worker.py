@@ -18,7 +18,7 @@ import zlib
 from paddlemix.errors import run_main
 from paddlemix.evaluation import localization, r1v, rec
 from paddlemix.evaluation.cli import r1v_parser, rec_parser, run_cli
-from paddlemix.metrics.boxes import solution_box
+from paddlemix.metrics.boxes import CoordFrame, solution_box, to_model_frame
 from paddlemix.metrics.detection.vision_r1 import solution_boxes
 
 
@@ -28,10 +28,10 @@ def right(sample: dict) -> bool:
     return zlib.crc32(os.path.basename(str(sample["image"])).encode()) % 3 != 0
 
 
-def scale(grid, size, frame) -> tuple[float, float]:
-    """Original pixels -> the model's frame."""
-    w, h = size
-    return (grid[2] * 14 / w, grid[1] * 14 / h) if frame.endswith("abs") else (1000 / w, 1000 / h)
+def model_box(box, info) -> list[int]:
+    """A box in original pixels as the (Qwen2.5-VL) model answers it: integer pixels of its resized input."""
+    frame, size = CoordFrame.QWEN2_5_VL_ABS, info["image_size"]
+    return [round(v) for v in to_model_frame(box, frame, size, info["input_size"])]
 
 
 def wrap_record(make_task, answer):
@@ -47,9 +47,7 @@ def wrap_record(make_task, answer):
 
 
 def rec_answer(sample, info):
-    x1, y1, x2, y2 = solution_box(sample["solution"]) if right(sample) else [0, 0, 2, 2]
-    sx, sy = scale(info["image_grid_thw"], info["image_size"], "abs")
-    box = [round(x1 * sx), round(y1 * sy), round(x2 * sx), round(y2 * sy)]
+    box = model_box(solution_box(sample["solution"]) if right(sample) else [0, 0, 2, 2], info)
     return f"<think>t</think><answer>[{{'bbox_2d': {box}, 'label': 'x'}}]</answer>"
 
 
@@ -58,9 +56,8 @@ def r1v_answer(sample, info):
 
 
 def detection_answer(sample, info):
-    sx, sy = scale(info["image_grid_thw"], info["image_size"], "abs")
     items = [
-        {"bbox_2d": [round(b[0] * sx), round(b[1] * sy), round(b[2] * sx), round(b[3] * sy)], "label": name}
+        {"bbox_2d": model_box(b, info), "label": name}
         for k, (name, b) in enumerate(solution_boxes(sample["solution"]))
         if right(sample) or k % 2
     ]

@@ -111,22 +111,21 @@ def norm1000_answer(solution: str) -> str:
     return f"<think>a.</think> <rethink>b.</rethink> <answer>{json.dumps(items)}</answer>"
 
 
-def test_affordance_eval_scores_failures_as_zero_and_resumes(tmp_path, monkeypatch):
-    root = write_affordance_layout(str(tmp_path / "data"), n=1, n_eval=3, size=112)
+def affordance_setup(tmp_path, model, n_eval, *flags):
+    """A synthetic ReasonAff test set of `n_eval` 112 px samples and the eval's (data path, EvalConfig, args)
+    for `model` with the box segmenter, batch size 1, writing to `tmp_path/logs`."""
+    root = write_affordance_layout(str(tmp_path / "data"), n=1, n_eval=n_eval, size=112)
     data_path = os.path.join(root, "reasonaff_test")
-    argv = ["--model_path", QWEN2, "--test_data_path", data_path, "--segmenter", "box", "--resize", "112"]
-    argv += [
-        "--dtype",
-        "float32",
-        "--max_new_tokens",
-        "4",
-        "--batch_size",
-        "1",
-        "--output_dir",
-        str(tmp_path / "logs"),
-    ]
+    argv = ["--model_path", model, "--test_data_path", data_path, "--segmenter", "box", "--resize", "112"]
+    argv += ["--dtype", "float32", "--max_new_tokens", "4", "--batch_size", "1"]
+    argv += ["--output_dir", str(tmp_path / "logs"), *flags]
     args = aff_defaults(affordance_parser().parse_args(argv))
     cfg = EvalConfig(**{k: v for k, v in vars(args).items() if k in EvalConfig.__dataclass_fields__})
+    return data_path, cfg, args
+
+
+def test_affordance_eval_scores_failures_as_zero_and_resumes(tmp_path, monkeypatch):
+    data_path, cfg, args = affordance_setup(tmp_path, QWEN2, n_eval=3)
     samples = load_affordance_eval(data_path, resize=112)
     answers = [norm1000_answer(s["solution"]) for s in samples]
     answers[1] = "<answer>[{'bbox_2d': [1, 2]}]</answer>"  # malformed: must score 0, not be skipped

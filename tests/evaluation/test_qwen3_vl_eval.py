@@ -13,16 +13,13 @@ import pytest
 from paddlemix.datasets.affordance import load_affordance_eval
 from paddlemix.datasets.localization import load_coco_detection, load_grounding_eval
 from paddlemix.datasets.synthetic import (
-    write_affordance_layout,
     write_counting_layout,
     write_ocr_layout,
     write_rec_layout,
 )
 from paddlemix.datasets.synthetic.localization import write_detection_layout, write_grounding_layout
 from paddlemix.evaluation import runner
-from paddlemix.evaluation.affordance import affordance_parser, run_affordance
-from paddlemix.evaluation.affordance import fill_defaults as aff_defaults
-from paddlemix.evaluation.config import EvalConfig
+from paddlemix.evaluation.affordance import run_affordance
 from paddlemix.evaluation.rec import run_rec
 from paddlemix.evaluation.rescore import rescore
 from paddlemix.metrics.detection.vision_r1 import solution_boxes
@@ -36,7 +33,7 @@ from tests.evaluation.test_eval_commands import (
     write_rec_file,
 )
 from tests.evaluation.test_localization_eval import coco_paths, run, truth_answerer
-from tests.evaluation.test_ocr_affordance_eval import in_order, norm1000_answer
+from tests.evaluation.test_ocr_affordance_eval import affordance_setup, in_order, norm1000_answer
 from tests.helpers import tiny_dir
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -141,21 +138,7 @@ def test_ocr_command_runs(tmp_path):
 
 
 def test_affordance_right_answers_in_the_0_1000_frame_cover_the_part(tmp_path, monkeypatch):
-    root = write_affordance_layout(str(tmp_path / "data"), n=1, n_eval=2, size=112)
-    data_path = os.path.join(root, "reasonaff_test")
-    argv = ["--model_path", QWEN3, "--test_data_path", data_path, "--segmenter", "box", "--resize", "112"]
-    argv += [
-        "--dtype",
-        "float32",
-        "--max_new_tokens",
-        "4",
-        "--batch_size",
-        "1",
-        "--output_dir",
-        str(tmp_path),
-    ]
-    args = aff_defaults(affordance_parser().parse_args(argv))
-    cfg = EvalConfig(**{k: v for k, v in vars(args).items() if k in EvalConfig.__dataclass_fields__})
+    data_path, cfg, args = affordance_setup(tmp_path, QWEN3, n_eval=2)
     answers = [norm1000_answer(s["solution"]) for s in load_affordance_eval(data_path, resize=112)]
     monkeypatch.setattr(runner, "generate_texts", in_order(answers))
     data = run_affordance(cfg, args)["reasonaff_test"]
