@@ -19,6 +19,7 @@ import json
 import os
 
 from paddlemix.datasets.synthetic.board import board_expression, draw_board_scene
+from paddlemix.datasets.synthetic.localization import norm1000
 from paddlemix.datasets.synthetic.writers import _png, _save, sample_rng
 from paddlemix.metrics.boxes import resolve_frame, resolve_input_size, to_model_frame
 from paddlemix.quickstart.runner import EvalData, QuickstartTask
@@ -37,15 +38,38 @@ def board_samples(seed: int, split: str, n: int, min_objects: int = 2, max_objec
         yield img, board_expression(target), [float(v) for v in target.box]
 
 
-def norm1000(box, size) -> list[int]:
-    """A pixel box in Qwen2-VL's 0-1000 frame, rounded as PR1's normalized_solution."""
-    w, h = size
-    return [
-        round(box[0] / w * 1000),
-        round(box[1] / h * 1000),
-        round(box[2] / w * 1000),
-        round(box[3] / h * 1000),
-    ]
+def board_records(args, split: str, n: int, images: str | None) -> list[dict]:
+    """A split's board samples as records: `image`, `problem`, `solution` (pixels), `normalized_solution`.
+
+    `problem` is the expression, `normalized_solution` the box in 0-1000. Each image is saved under `images` and
+    named by its file, or, when `images` is None, held as a Hugging Face image cell (PNG bytes and file name).
+    """
+    records = []
+    samples = board_samples(args.seed, split, n, args.min_objects, args.max_objects)
+    for i, (img, caption, box) in enumerate(samples):
+        name = f"{split}_{i:06d}.png"
+        if images is None:
+            image = {"bytes": _png(img), "path": name}
+        else:
+            _save(img, os.path.join(images, name))
+            image = name
+        records.append(
+            {
+                "image": image,
+                "problem": caption,
+                "solution": box,
+                "normalized_solution": norm1000(box, img.size),
+            }
+        )
+    return records
+
+
+def write_records(path: str, records: list[dict]) -> str:
+    """Write an eval or training json, creating its folder; returns path."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(records, f)
+    return path
 
 
 def eval_config(model_dir: str, data: EvalData, out: str, args, datasets: list[str]):
@@ -114,29 +138,21 @@ class RecQuickstart(OneBoxQuickstart):
         from paddlemix.datasets.synthetic.rec import rec_problem
 
         root = os.path.join(out, "REC")
+        images = os.path.join(root, "images")
         annotations = os.path.join(root, "rec_jsons_processed")
-        os.makedirs(annotations, exist_ok=True)
         paths = {}
         for split, n in (("quickstart_train", args.n_train), (EVAL_SPLIT, args.n_eval)):
-            records = []
-            for i, (img, caption, box) in enumerate(
-                board_samples(args.seed, split, n, args.min_objects, args.max_objects)
-            ):
-                name = f"{split}_{i:06d}.png"
-                _save(img, os.path.join(root, "images", name))
-                records.append(
-                    {
-                        "image": name,
-                        "problem": rec_problem(caption),
-                        "normal_caption": caption,
-                        "solution": box,
-                        "normalized_solution": norm1000(box, img.size),
-                    }
-                )
-            paths[split] = os.path.join(annotations, f"{split}.json")
-            with open(paths[split], "w") as f:
-                json.dump(records, f)
-        images = os.path.join(root, "images")
+            records = [
+                {
+                    "image": r["image"],
+                    "problem": rec_problem(r["problem"]),
+                    "normal_caption": r["problem"],
+                    "solution": r["solution"],
+                    "normalized_solution": r["normalized_solution"],
+                }
+                for r in board_records(args, split, n, images)
+            ]
+            paths[split] = write_records(os.path.join(annotations, f"{split}.json"), records)
         return EvalData(paths["quickstart_train"], images, annotations, paths[EVAL_SPLIT], images)
 
     def evaluate(self, model_dir: str, data: EvalData, out: str, args) -> tuple[dict, list[dict]]:
@@ -174,34 +190,19 @@ class GroundingQuickstart(OneBoxQuickstart):
         from paddlemix.datasets.synthetic.localization import GROUNDING_FEATURES
 
         root = os.path.join(out, "Grounding")
-        rows = []
-        for i, (img, caption, box) in enumerate(
-            board_samples(args.seed, "quickstart_train", args.n_train, args.min_objects, args.max_objects)
-        ):
-            cell = {"bytes": _png(img), "path": f"quickstart_train_{i:06d}.png"}
-            rows.append({"image": cell, "problem": caption, "solution": str(norm1000(box, img.size))})
+        rows = [
+            {"image": r["image"], "problem": r["problem"], "solution": str(r["normalized_solution"])}
+            for r in board_records(args, "quickstart_train", args.n_train, None)
+        ]
         train = os.path.join(root, "refcoco_320k")
         write_hf_dir(train, {"train": rows}, GROUNDING_FEATURES, "hub")
-        records = []
-        for i, (img, caption, box) in enumerate(
-            board_samples(args.seed, EVAL_SPLIT, args.n_eval, args.min_objects, args.max_objects)
-        ):
-            name = f"{EVAL_SPLIT}_{i:06d}.png"
-            _save(img, os.path.join(root, "images", name))
-            records.append(
-                {
-                    "image": name,
-                    "problem": caption,
-                    "solution": box,
-                    "normalized_solution": norm1000(box, img.size),
-                }
-            )
+        images = os.path.join(root, "images")
         annotations = os.path.join(root, "annotations")
-        os.makedirs(annotations, exist_ok=True)
-        path = os.path.join(annotations, f"{EVAL_SPLIT}.json")
-        with open(path, "w") as f:
-            json.dump(records, f)
-        return EvalData(train, None, annotations, path, os.path.join(root, "images"))
+        path = write_records(
+            os.path.join(annotations, f"{EVAL_SPLIT}.json"),
+            board_records(args, EVAL_SPLIT, args.n_eval, images),
+        )
+        return EvalData(train, None, annotations, path, images)
 
     def evaluate(self, model_dir: str, data: EvalData, out: str, args) -> tuple[dict, list[dict]]:
         """eval/evaluate_grounding.py's runner; ACC@0.5 in original pixels, and PR1's mean IoU."""

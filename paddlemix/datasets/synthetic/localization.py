@@ -138,7 +138,7 @@ def write_grounding_layout(
     for i in range(n):
         img, caption, box = draw_rec_scene(sample_rng(seed, "grounding", "train", i))
         cell = {"bytes": _png(img), "path": f"synthetic_refcoco_{i:06d}.png"}
-        rows.append({"image": cell, "problem": caption, "solution": str(_norm1000(box, img.size))})
+        rows.append({"image": cell, "problem": caption, "solution": str(norm1000(box, img.size))})
     write_hf_dir(os.path.join(root, "refcoco_320k"), {"train": rows}, GROUNDING_FEATURES, layout)
     for split in GROUNDING_SPLITS:
         records = []
@@ -151,7 +151,7 @@ def write_grounding_layout(
                     "image": name,
                     "problem": caption,
                     "solution": box,
-                    "normalized_solution": _norm1000(box, img.size),
+                    "normalized_solution": norm1000(box, img.size),
                 }
             )
         _write_json(os.path.join(root, "annotations", f"{split}.json"), records)
@@ -175,7 +175,7 @@ LOCALIZATION_WRITERS = {
 }
 
 
-def _norm1000(box, size) -> list[int]:
+def norm1000(box, size) -> list[int]:
     """A pixel box in Qwen2-VL's 0-1000 frame, rounded as PR1's normalized_solution."""
     w, h = size
     return [
