@@ -1,6 +1,6 @@
-"""CPU speed at the published Qwen2-VL-2B / Qwen2.5-VL-3B widths, ours against transformers in the same run.
+"""CPU speed at the published Qwen2-VL-2B / Qwen2.5-VL-3B / Qwen3-VL-2B widths, ours against transformers.
 
-    python benchmarks/bench_published_widths.py [--model 2b|3b] [--threads 2] [--repeats 3] [--rows fwd,greedy,g8,b4g8]
+    python benchmarks/bench_published_widths.py [--model 2b|3b|qwen3_vl_2b] [--threads 2] [--repeats 3] [--rows fwd,greedy,g8,b4g8]
                                                [--profile forward|greedy|g8]
 
 The checkpoint has the published layer widths (2B: hidden 1536, 12 heads / 2 kv heads, SwiGLU 8960; 3B: hidden
@@ -8,6 +8,10 @@ The checkpoint has the published layer widths (2B: hidden 1536, 12 heads / 2 kv 
 LayerNorm + QuickGELU MLP 5120; 3B: RMSNorm + SwiGLU 3420, 112 px windows), but only `--layers` text layers
 and `--vision-depth` vision blocks (default 2 each), with random weights built by transformers. One 640x480
 image (under the seed's max_pixels 401408: 34 x 46 = 1564 patches, 391 image tokens) in a chat prompt.
+`qwen3_vl_2b` is Qwen3-VL-2B-Instruct's nested config (`paddlemix.diagnostics.subject`): text 2048, 16 heads /
+8 kv heads of 128, q/k norms, SwiGLU 6144, interleaved M-RoPE; vision 1024 wide, 16 heads, GELU MLP 4096, patch
+16 (32 px per merged token: the same image is 30 x 40 = 1200 patches, 300 image tokens), DeepStack on the
+published blocks [5, 11, 17] that exist at the cut depth (else the last min(3, layers) blocks).
 
 Rows, each timed `--repeats` times after one warmup, ours and transformers alternating on every repeat:
 
@@ -16,7 +20,8 @@ Rows, each timed `--repeats` times after one warmup, ours and transformers alter
     g8        G=8 sampled rollouts x 64 tokens of one image prompt; transformers: generate(num_return_sequences=8)
     b4g8      B=4 image prompts (left-padded, 4 images) x G=8 rollouts x 64 tokens
 
-eos is an id no sampler produces, so both sides decode exactly 64 tokens. Ratios > 1 mean ours is faster; each
+eos is an id no sampler produces, so both sides decode exactly 64 tokens. Sampling is temperature 1.0 over the
+full vocabulary (top_k=0, top_p=1.0 passed to both sides; each side's effective settings are printed). Ratios > 1 mean ours is faster; each
 row shows the ratio of medians and of minima, and is marked unstable when the repeats of either side spread
 by more than 15% (the machine is shared; the 1-minute load average is printed for every repeat). Both
 frameworks run `--threads` math threads (default 2, Paddle's and torch's setter and OMP_NUM_THREADS). The
@@ -49,6 +54,7 @@ from bench_qwen2_vl import HF_CLASSES, NEVER_EOS, SETTLE_S, build_checkpoint, pr
 from PIL import Image  # noqa: E402
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil  # noqa: E402
 
+from paddlemix.diagnostics.subject import random_config  # noqa: E402
 from paddlemix.models import AutoModelForConditionalGeneration  # noqa: E402
 from paddlemix.testing.tiny_models import tiny_config_dict  # noqa: E402
 
@@ -87,7 +93,9 @@ PRESETS = {
             "window_size": 112,
         },
     },
+    "qwen3_vl_2b": {"model_type": "qwen3_vl"},  # widths from paddlemix.diagnostics.subject.PUBLISHED_WIDTHS
 }
+PUBLISHED_DEEPSTACK = [5, 11, 17]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -115,8 +123,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def bench_config(args) -> dict:
-    """The flat hub config.json: tiny-tokenizer ids, published widths, real vocabulary, cut depth."""
+    """The hub config.json: tiny-tokenizer ids, published widths, real vocabulary, cut depth."""
     preset = PRESETS[args.model]
+    if preset["model_type"] == "qwen3_vl":
+        cfg = random_config(args.model, layers=args.layers)
+        depth = args.vision_depth
+        deepstack = [i for i in PUBLISHED_DEEPSTACK if i < depth and i < args.layers]
+        deepstack = deepstack or list(range(depth - min(3, args.layers, depth), depth))
+        cfg["vision_config"].update(depth=depth, deepstack_visual_indexes=deepstack)
+        return cfg
     cfg = tiny_config_dict(f"{preset['model_type']}_tied")
     head_dim = preset["text"]["hidden_size"] // preset["text"]["num_attention_heads"]
     cfg.update(
@@ -146,7 +161,7 @@ def make_inputs(ckpt: str, args, batch: int, image_token_id: int):
     ]
     vision = images(images=pics, return_tensors="pt")
     n_image_tokens = int(vision["image_grid_thw"][0].prod()) // images.merge_size**2
-    if int(vision["image_grid_thw"][0].prod()) > 401408 // 14**2:
+    if int(vision["image_grid_thw"][0].prod()) > 401408 // images.patch_size**2:
         raise ValueError("the image exceeds the seed's max_pixels 401408")
     texts = []
     for i in range(batch):
@@ -165,16 +180,22 @@ def make_inputs(ckpt: str, args, batch: int, image_token_id: int):
 
 def forward_flops(cfg: dict, seq: int, patches: int) -> float:
     """Matmul FLOPs of one prefill with full logits (2 per multiply-add); attention scores counted causally."""
+    t = cfg.get("text_config", cfg)  # Qwen3-VL nests the text fields
     h, inter, nh, nkv = (
-        cfg[k] for k in ("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads")
+        t[k] for k in ("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads")
     )
-    d = h // nh
+    d = t.get("head_dim") or h // nh
     per_tok = 2 * (h * (nh + 2 * nkv) * d + nh * d * h + 3 * h * inter)
-    text = cfg["num_hidden_layers"] * (seq * per_tok + 2 * nh * d * seq * seq)  # QK^T and PV, half masked
-    logits = 2 * seq * h * cfg["vocab_size"]
+    text = t["num_hidden_layers"] * (seq * per_tok + 2 * nh * d * seq * seq)  # QK^T and PV, half masked
+    logits = 2 * seq * h * t["vocab_size"]
     v = cfg["vision_config"]
     w = v.get("embed_dim", v["hidden_size"])
-    mlp = 2 * w * int(w * v["mlp_ratio"]) if "mlp_ratio" in v else 3 * w * v["intermediate_size"]
+    if "mlp_ratio" in v:
+        mlp = 2 * w * int(w * v["mlp_ratio"])
+    elif cfg["model_type"] == "qwen3_vl":
+        mlp = 2 * w * v["intermediate_size"]  # fc1 / fc2, no gate
+    else:
+        mlp = 3 * w * v["intermediate_size"]
     vis_tok = 2 * (4 * w * w + mlp)
     if "window_size" in v:
         win = (v["window_size"] // 14) ** 2
@@ -183,9 +204,21 @@ def forward_flops(cfg: dict, seq: int, patches: int) -> float:
     else:
         att = v["depth"] * 4 * patches * patches * w
     merged = patches // 4
-    vision = patches * 2 * 1176 * w + v["depth"] * patches * vis_tok + att
-    vision += 2 * merged * (4 * w * 4 * w + 4 * w * h)
+    patch_values = (
+        v.get("in_chans", v.get("in_channels", 3)) * v["temporal_patch_size"] * v["patch_size"] ** 2
+    )
+    vision = patches * 2 * patch_values * w + v["depth"] * patches * vis_tok + att
+    mergers = 1 + len(v.get("deepstack_visual_indexes", []))  # DeepStack: one merger per listed block
+    vision += mergers * 2 * merged * (4 * w * 4 * w + 4 * w * h)
     return float(text + logits + vision)
+
+
+def sampling_settings(ref_model, kw: dict) -> str:
+    """Both sides' effective sampling settings: what ours receives, and transformers' merged generation config."""
+    merged, _ = ref_model._prepare_generation_config(None, **kw)
+    ref = {k: getattr(merged, k) for k in ("temperature", "top_k", "top_p", "min_p", "repetition_penalty")}
+    ours = {k: kw.get(k) for k in ("temperature", "top_k", "top_p")}
+    return f"sampling: ours {ours} (no other filters) | transformers {ref}"
 
 
 def profile_ref(name: str, fn) -> None:
@@ -322,16 +355,21 @@ def run(args) -> None:
         refb, oursb = make_inputs(ckpt, args, args.batch, cfg["image_token_id"])
         memory = load_memory_rows(ckpt) if args.load_memory else []
     T, G = args.new_tokens, args.group
+    text_cfg = cfg.get("text_config", cfg)
+    pad_id = cfg.get("pad_token_id", text_cfg.get("pad_token_id"))
     seq, patches = ref1["input_ids"].shape[1], ref1["pixel_values"].shape[0]
 
     def gen_kwargs(sample, g):
+        # Full vocabulary on both sides: transformers would otherwise take top_k from the generation config.
+        full_vocab = dict(top_k=0, top_p=1.0) if sample else {}
         return dict(
             max_new_tokens=T,
             do_sample=sample,
             temperature=1.0,
+            **full_vocab,
             num_return_sequences=g,
             eos_token_id=NEVER_EOS,
-            pad_token_id=cfg["pad_token_id"],
+            pad_token_id=pad_id,
         )
 
     @torch.no_grad()
@@ -358,14 +396,19 @@ def run(args) -> None:
         a, b = our_fn(ours1, **gen_kwargs(False, 1)), ref_fn(ref1, **gen_kwargs(False, 1))
         same = int((a[0, seq:] == b[0, seq:]).sum())
         print(f"greedy ids agree with transformers on {same}/{T}")
+    vis = cfg["vision_config"]
     print(
-        f"{args.model} widths ({cfg['model_type']}): text {args.layers} layers x {cfg['hidden_size']}, vision "
-        f"{args.vision_depth} x 1280, vocab {cfg['vocab_size']}; image {args.width}x{args.height} = {patches} "
+        f"{args.model} widths ({cfg['model_type']}): text {args.layers} layers x {text_cfg['hidden_size']}, vision "
+        f"{args.vision_depth} x {vis.get('embed_dim', vis['hidden_size'])}"
+        f"{', deepstack ' + str(vis['deepstack_visual_indexes']) if 'deepstack_visual_indexes' in vis else ''}, "
+        f"vocab {text_cfg['vocab_size']}; image {args.width}x{args.height} = {patches} "
         f"patches, prompt {seq} tokens (B={args.batch}: {refb['input_ids'].shape[1]}); float32; threads "
         f"paddle={args.threads} (OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}) torch={torch.get_num_threads()}; "
         f"transformers {transformers.__version__} ({ref_model.config._attn_implementation if ref_model else '-'}) "
         f"vs paddle {paddle.__version__}; {args.repeats} repeats after {args.warmup} warmup; load before {os.getloadavg()}"
     )
+    if ref_model is not None and any(work[r][2].get("do_sample") for r in rows):
+        print(sampling_settings(ref_model, gen_kwargs(True, G)))
     sys.stdout.flush()
     for row in rows:
         ours_in, ref_in, kw = work[row]

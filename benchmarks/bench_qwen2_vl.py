@@ -48,11 +48,13 @@ from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLIm
 import paddlemix
 from paddlemix.models import AutoModelForConditionalGeneration
 from paddlemix.testing.tiny_models import tiny_config_dict
+from paddlemix.testing.tiny_qwen3_vl import QWEN3_VL_CHAT_TEMPLATE, qwen3_vl_preprocessor_config
 from paddlemix.testing.tiny_tokenizer import build_tiny_tokenizer
 
 HF_CLASSES = {
     "qwen2_vl": (transformers.Qwen2VLConfig, transformers.Qwen2VLForConditionalGeneration),
     "qwen2_5_vl": (transformers.Qwen2_5_VLConfig, transformers.Qwen2_5_VLForConditionalGeneration),
+    "qwen3_vl": (transformers.Qwen3VLConfig, transformers.Qwen3VLForConditionalGeneration),
 }
 # An id outside the vocabulary: generation can never stop early, so both sides decode the same count.
 NEVER_EOS = -1
@@ -149,13 +151,21 @@ def bench_config(args) -> dict:
 
 
 def build_checkpoint(cfg: dict, out_dir: str, seed: int) -> None:
-    """Write random transformers weights, the flat config and the tiny tokenizer to out_dir."""
+    """Write random transformers weights, the config (flat, or nested for Qwen3-VL) and the tiny tokenizer."""
     config_cls, model_cls = HF_CLASSES[cfg["model_type"]]
     kwargs = {k: v for k, v in cfg.items() if k not in ("architectures", "model_type", "torch_dtype")}
     torch.manual_seed(seed)
     model_cls(config_cls(**kwargs)).eval().save_pretrained(out_dir)
     with open(os.path.join(out_dir, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
+    if cfg["model_type"] == "qwen3_vl":
+        # Qwen3-VL's template (no default system turn) and image processor (patch 16, mean = std = 0.5).
+        build_tiny_tokenizer(
+            out_dir,
+            chat_template=QWEN3_VL_CHAT_TEMPLATE,
+            preprocessor_config=qwen3_vl_preprocessor_config(),
+        )
+        return
     # The default pixel budget (3136 .. 12845056) keeps a 448x448 image at its size.
     build_tiny_tokenizer(out_dir)
 
