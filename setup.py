@@ -8,7 +8,7 @@ setup(
     description="GRPO training of Qwen2-VL / Qwen2.5-VL on visual perception tasks, in PaddlePaddle",
     packages=find_packages(include=["paddlemix", "paddlemix.*"]),
     # The quickstart's tiny model: read at run time, so a non-editable install needs it too.
-    package_data={"paddlemix": ["assets/README.md", "assets/tiny_qwen2_vl/*", "assets/tiny_qwen2_5_vl/*"]},
+    package_data={"paddlemix": ["assets/README.md", "assets/tiny_qwen2_vl/*", "assets/tiny_qwen2_5_vl/*", "assets/tiny_qwen3_vl/*"]},
     python_requires=">=3.9",
     # No paddlepaddle here: pip would install the CPU wheel over a `paddlepaddle-gpu` one (a different name).
     # `import paddlemix` checks for Paddle >= 3.0 instead and names the wheels to install.

@@ -94,7 +94,12 @@ def test_accuracy_curve_from_visualdl_and_plot(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "asset, fixture", [("tiny_qwen2_vl", "qwen2_vl_tied"), ("tiny_qwen2_5_vl", "qwen2_5_vl_tied")]
+    "asset, fixture",
+    [
+        ("tiny_qwen2_vl", "qwen2_vl_tied"),
+        ("tiny_qwen2_5_vl", "qwen2_5_vl_tied"),
+        ("tiny_qwen3_vl", "qwen3_vl_tied"),
+    ],
 )
 def test_the_shipped_tiny_model_is_the_test_fixture(asset, fixture):
     # paddlemix/assets/tiny_* are package data (a non-editable install has them); they must not drift

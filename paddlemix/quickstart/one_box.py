@@ -2,6 +2,7 @@
 
     python -m paddlemix.quickstart --task rec         (eval: eval/test_rec.py's runner, Acc@0.5)
     python -m paddlemix.quickstart --task grounding   (eval: eval/evaluate_grounding.py's runner, ACC@0.5)
+    ... [--model qwen2_5_vl|qwen2_vl|qwen3_vl]         (another tiny checkpoint, answering in its own frame)
 
 Scenes are 3 x 3 boards (`datasets/synthetic/board.py`) of 2-3 shapes of distinct colours, 120-162 px a side;
 the copied checkpoint's `max_pixels` (90 x 90) resizes every one to an 84 x 84 input, so the boxes the model
@@ -11,6 +12,8 @@ in the model's frame (`--target_format ref_box`, "the red circle [x1,y1,x2,y2]",
 model writes the box next to the phrase instead of a prompt's length away), GRPO the task's rewards (REC: `rec_iou` and
 `rec_iou_continuous`; grounding: `iou_squared`). Controls: the best constant box (the model-frame box that
 scores best on the eval set, chosen on it), shuffled images, and the trained outputs read as original pixels.
+`--model qwen3_vl` (16-px patches, 32 px a merged token) gets a ceiling of 100 x 100, so its boards become
+96 x 96 inputs, 3 x 3 tokens again, and it answers in 0-1000 as Qwen2-VL does.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from paddlemix.quickstart.runner import EvalData, QuickstartTask
 from paddlemix.tasks import get_task
 
 BOARD_MAX_PIXELS = 90 * 90  # a 120-162 px square -> 84 x 84 (3 x 3 merged tokens, one a square)
+# Qwen3-VL's 16-px patches make a merged token 32 px: the same boards -> 96 x 96, again 3 x 3 tokens.
+BOARD_PIXELS = {"qwen2_vl": BOARD_MAX_PIXELS, "qwen2_5_vl": BOARD_MAX_PIXELS, "qwen3_vl": 100 * 100}
 EVAL_SPLIT = "quickstart_val"
 
 
@@ -94,7 +99,14 @@ class OneBoxQuickstart(QuickstartTask):
     """What REC and grounding share: board scenes, the box target, the box controls."""
 
     max_pixels = BOARD_MAX_PIXELS
+    models = tuple(
+        BOARD_PIXELS
+    )  # `--model`: each answers in its own frame (Qwen3-VL: 0-1000, 96 x 96 inputs)
     metric = "Acc@0.5"
+
+    def max_pixels_for(self, model: str) -> int:
+        """The ceiling that makes a board 3 x 3 merged tokens for this model's patch size."""
+        return BOARD_PIXELS[model]
 
     def add_arguments(self, parser) -> None:
         """How many objects a board holds."""
@@ -129,7 +141,8 @@ class RecQuickstart(OneBoxQuickstart):
     name = "rec"
     model = "qwen2_5_vl"
     description = (
-        "REC: the box of 'the <colour> <shape>' on a 3x3 board of 2-3 shapes, 120-162 px resized to 84"
+        "REC: the box of 'the <colour> <shape>' on a 3x3 board of 2-3 shapes, 120-162 px resized to 3x3 "
+        "tokens (84 px; Qwen3-VL 96)"
     )
     defaults = {"sft_steps": 600, "grpo_steps": 40}
 
@@ -180,7 +193,8 @@ class GroundingQuickstart(OneBoxQuickstart):
     name = "grounding"
     model = "qwen2_vl"
     description = (
-        "grounding: the box of 'the <colour> <shape>' on a 3x3 board of 2-3 shapes, 120-162 px resized to 84"
+        "grounding: the box of 'the <colour> <shape>' on a 3x3 board of 2-3 shapes, 120-162 px resized to 3x3 "
+        "tokens (84 px; Qwen3-VL 96)"
     )
     defaults = {"sft_steps": 600, "grpo_steps": 40}
 

@@ -10,7 +10,11 @@ import sys
 from importlib import resources
 
 # Package data (setup.py's package_data), so that a non-editable install has them too.
-TINY_MODELS = {"qwen2_vl": "tiny_qwen2_vl", "qwen2_5_vl": "tiny_qwen2_5_vl"}  # under paddlemix/assets/
+TINY_MODELS = {  # under paddlemix/assets/
+    "qwen2_vl": "tiny_qwen2_vl",
+    "qwen2_5_vl": "tiny_qwen2_5_vl",
+    "qwen3_vl": "tiny_qwen3_vl",
+}
 TINY_MODEL = TINY_MODELS["qwen2_vl"]
 MODEL_FILES = (
     "config.json",

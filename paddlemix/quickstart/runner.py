@@ -44,12 +44,17 @@ class QuickstartTask:
     """One task's quickstart recipe; see the module docstring. Subclasses fill in the class attributes."""
 
     name = ""  # the registered task (`--task` of SFT and GRPO)
-    model = "qwen2_vl"  # the tiny checkpoint (`pipeline.TINY_MODELS`)
+    model = "qwen2_vl"  # the tiny checkpoint (`pipeline.TINY_MODELS`), the default of `--model`
+    models: tuple[str, ...] = ()  # the other tiny checkpoints `--model` may pick (frames: `metrics.boxes`)
     max_pixels: int | None = None  # the processor's ceiling in the copied checkpoint
     metric = ""  # the headline metric's name in summary.json
     description = ""
     curve_tag = "train/rewards/accuracy"  # the GRPO scalar plotted along the run
     defaults: dict = {}  # this task's defaults of the common flags (`parse_args`)
+
+    def max_pixels_for(self, model: str) -> int | None:
+        """The processor's ceiling in the copied checkpoint of `model` (`--model`)."""
+        return self.max_pixels
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """This task's own flags (the size of its scenes), if any."""
@@ -111,6 +116,9 @@ def parse_args(task: QuickstartTask, argv: list[str] | None = None) -> argparse.
     p = argparse.ArgumentParser(prog=f"python -m paddlemix.quickstart --task {task.name}")
     p.add_argument("--workdir", default=f"work_dirs/quickstart_{task.name}")
     p.add_argument("--nproc", type=int, default=2, help="training processes (paddle.distributed.launch)")
+    p.add_argument(
+        "--model", default=task.model, choices=sorted({task.model, *task.models}), help="the tiny checkpoint"
+    )
     p.add_argument("--n_train", type=int)
     p.add_argument("--n_eval", type=int)
     p.add_argument("--sft_steps", type=int)
@@ -197,10 +205,10 @@ def run_task(task: QuickstartTask, argv: list[str] | None = None) -> dict:
     if os.path.isdir(work):
         shutil.rmtree(work)
     os.environ.setdefault("PADDLEMIX_DATA_CACHE", os.path.join(work, "image_cache"))
-    model = copy_tiny_model(os.path.join(work, "model"), task.model, task.max_pixels)
+    model = copy_tiny_model(os.path.join(work, "model"), args.model, task.max_pixels_for(args.model))
     data = task.write_data(os.path.join(work, "data"), args)
     print(
-        f"[quickstart] {task.name}: tiny {task.model} in {model}; synthetic data in {data.eval_root}",
+        f"[quickstart] {task.name}: tiny {args.model} in {model}; synthetic data in {data.eval_root}",
         flush=True,
     )
     timings = {}
@@ -241,13 +249,13 @@ def run_task(task: QuickstartTask, argv: list[str] | None = None) -> dict:
         evals,
         controls,
         os.path.join(work, "reward_curve.png"),
-        title=f"CPU quickstart: tiny {task.model} — {task.name}",
+        title=f"CPU quickstart: tiny {args.model} — {task.name}",
         ylabel=f"{task.metric} (%)",
         curve_label=f"GRPO: {task.curve_tag} per step (train)",
     )
     result = {
         "task": task.description,
-        "model": task.model,
+        "model": args.model,
         "before": before,
         "after_sft": after_sft,
         "after": after,
