@@ -54,7 +54,7 @@ from bench_qwen2_vl import HF_CLASSES, NEVER_EOS, SETTLE_S, build_checkpoint, pr
 from PIL import Image  # noqa: E402
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil  # noqa: E402
 
-from paddlemix.diagnostics.subject import random_config  # noqa: E402
+from paddlemix.diagnostics.subject import PUBLISHED_WIDTHS, random_config  # noqa: E402
 from paddlemix.models import AutoModelForConditionalGeneration  # noqa: E402
 from paddlemix.testing.tiny_models import tiny_config_dict  # noqa: E402
 
@@ -95,7 +95,6 @@ PRESETS = {
     },
     "qwen3_vl_2b": {"model_type": "qwen3_vl"},  # widths from paddlemix.diagnostics.subject.PUBLISHED_WIDTHS
 }
-PUBLISHED_DEEPSTACK = [5, 11, 17]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -128,7 +127,8 @@ def bench_config(args) -> dict:
     if preset["model_type"] == "qwen3_vl":
         cfg = random_config(args.model, layers=args.layers)
         depth = args.vision_depth
-        deepstack = [i for i in PUBLISHED_DEEPSTACK if i < depth and i < args.layers]
+        published = PUBLISHED_WIDTHS[args.model][2]["deepstack_visual_indexes"]
+        deepstack = [i for i in published if i < depth and i < args.layers]
         deepstack = deepstack or list(range(depth - min(3, args.layers, depth), depth))
         cfg["vision_config"].update(depth=depth, deepstack_visual_indexes=deepstack)
         return cfg
