@@ -51,13 +51,3 @@ def test_too_long_sequences_are_the_ones_training_drops(tmp_path):
     table = run_sft_preflight(cfg, samples, processor, world=1).table()
     assert f"over {limit}" in table and "would be dropped" in table
 
-
-def test_an_unrenderable_target_is_counted_and_named(tmp_path):
-    cfg, samples, processor = _setup(tmp_path, "--target_format", "box")
-    samples[2] = {**samples[2], "solution": "<answer> no box here </answer>", "source": "broken-sample"}
-    result = run_sft_preflight(cfg, samples, processor, world=1)
-    row = next(r for r in result.rows if r[0] == "data: box targets renderable")
-    assert row[1] == "ERROR" and row[2].startswith(f"{len(samples) - 1}/{len(samples)}")
-    assert "broken-sample" in row[2]
-    assert any(r[0] == "red team" and r[1] == "n/a" for r in result.rows)
-    assert result.problems and "kv_cache" not in result.table()
