@@ -1,6 +1,6 @@
 """The memory a GRPO run will hold, from the checkpoint's config.json and the run's options (no weights loaded).
 
-Parameters are counted exactly from the config (Qwen2-VL and Qwen2.5-VL layouts; `parameter_counts`). What a
+Parameters are counted exactly from the config (Qwen2-VL, Qwen2.5-VL and Qwen3-VL layouts; `parameter_counts`). What a
 rank holds, in bytes (b = 2 for bf16/fp16 weights, 4 for float32; CPU always trains in float32):
 
 - parameters: policy P x b, plus a frozen reference P x b when beta > 0 without LoRA (with LoRA the
@@ -72,34 +72,72 @@ class ParameterCounts:
         return self.text + self.vision
 
 
-def parameter_counts(config: dict) -> ParameterCounts:
-    """Exact parameter counts of a Qwen2-VL / Qwen2.5-VL config.json."""
+def _text_parameters(config: dict) -> int:
+    """Embeddings, decoder layers, final norm and an untied lm_head of the text decoder."""
     h, inter, n_layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
-    heads, kv = (
-        config["num_attention_heads"],
-        config.get("num_key_value_heads", config["num_attention_heads"]),
-    )
-    vocab, head_dim = config["vocab_size"], h // heads
-    kvd = kv * head_dim
-    layer = (h * h + h) + 2 * (h * kvd + kvd) + h * h + 3 * h * inter + 2 * h
-    text = vocab * h + n_layers * layer + h + (0 if config.get("tie_word_embeddings") else vocab * h)
+    heads = config["num_attention_heads"]
+    kv = config.get("num_key_value_heads", heads)
+    vocab = config["vocab_size"]
+    if config.get("model_type") == "qwen3_vl":
+        # Qwen3: explicit head_dim, no q/k/v bias, an RMSNorm over each head of q and of k.
+        d = config.get("head_dim", h // heads)
+        attention = h * heads * d + 2 * h * kv * d + heads * d * h + 2 * d
+    else:
+        kvd = kv * (h // heads)
+        attention = (h * h + h) + 2 * (h * kvd + kvd) + h * h
+    layer = attention + 3 * h * inter + 2 * h
+    return vocab * h + n_layers * layer + h + (0 if config.get("tie_word_embeddings") else vocab * h)
+
+
+def _vision_parameters(config: dict) -> tuple[int, int, int, int, int]:
+    """(parameters, width, depth, heads, mlp width) of the vision tower."""
     v = config["vision_config"]
     merge = v.get("spatial_merge_size", 2) ** 2
     patch_in = (
         v.get("in_chans", v.get("in_channels", 3)) * v.get("temporal_patch_size", 2) * v["patch_size"] ** 2
     )
-    if config.get("model_type") == "qwen2_5_vl":
+    kind = config.get("model_type")
+    if kind == "qwen3_vl":
+        e, mlp, out = v["hidden_size"], v["intermediate_size"], v["out_hidden_size"]
+        m = e * merge
+        block = 4 * e + (3 * e * e + 3 * e) + (e * e + e) + (e * mlp + mlp) + (mlp * e + e)
+        shuffle = m * m + m + m * out + out  # linear_fc1 and linear_fc2 of a merger
+        # The final merger normalizes before the 2x2 shuffle (over e); each DeepStack merger after it (over m).
+        deepstack = len(v.get("deepstack_visual_indexes", []))
+        mergers = (2 * e + shuffle) + deepstack * (2 * m + shuffle)
+        # The patch Conv3D has a bias here, and learned positions are interpolated from a table.
+        embed = patch_in * e + e + v["num_position_embeddings"] * e
+    elif kind == "qwen2_5_vl":
         e, mlp, out = v["hidden_size"], v["intermediate_size"], v["out_hidden_size"]
         block = 2 * e + (3 * e * e + 3 * e) + (e * e + e) + 2 * (e * mlp + mlp) + (mlp * e + e)
-        merger = e + (e * merge) ** 2 + e * merge + e * merge * out + out
+        mergers = e + (e * merge) ** 2 + e * merge + e * merge * out + out
+        embed = patch_in * e
     else:
         e, out = v["embed_dim"], v["hidden_size"]
         mlp = int(e * v.get("mlp_ratio", 4))
         block = 4 * e + (3 * e * e + 3 * e) + (e * e + e) + (e * mlp + mlp) + (mlp * e + e)
-        merger = 2 * e + (e * merge) ** 2 + e * merge + e * merge * out + out
-    vision = patch_in * e + v["depth"] * block + merger
+        mergers = 2 * e + (e * merge) ** 2 + e * merge + e * merge * out + out
+        embed = patch_in * e
+    return embed + v["depth"] * block + mergers, e, v["depth"], v.get("num_heads", 16), mlp
+
+
+def parameter_counts(config: dict) -> ParameterCounts:
+    """Exact parameter counts of a Qwen2-VL / Qwen2.5-VL / Qwen3-VL config.json (`read_model_config`'s form)."""
+    vision, e, depth, vision_heads, mlp = _vision_parameters(config)
+    h, heads = config["hidden_size"], config["num_attention_heads"]
     return ParameterCounts(
-        text, vision, n_layers, h, inter, heads, kv, vocab, e, v["depth"], v.get("num_heads", 16), mlp
+        _text_parameters(config),
+        vision,
+        config["num_hidden_layers"],
+        h,
+        config["intermediate_size"],
+        heads,
+        config.get("num_key_value_heads", heads),
+        config["vocab_size"],
+        e,
+        depth,
+        vision_heads,
+        mlp,
     )
 
 

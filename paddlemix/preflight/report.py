@@ -1,7 +1,8 @@
-"""The preflight: data, memory budget and reward red team of a GRPO run, printed as one table.
+"""The preflight: data, memory budget and reward red team of a GRPO or SFT run, printed as one table.
 
-`run_preflight` is what `python -m paddlemix.preflight` prints; `preflight_at_start` is the cheap version
-every training run logs before its model loads (the first `START_SAMPLES` samples, warnings only).
+`run_preflight` (GRPO) and `run_sft_preflight` are what `python -m paddlemix.preflight` prints;
+`preflight_at_start` / `sft_preflight_at_start` are the cheap versions every training run logs before its
+model loads (the first `START_SAMPLES` samples, warnings only).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from paddlemix.preflight.memory import (
     trainable_parameters,
 )
 from paddlemix.preflight.red_team import red_team
+from paddlemix.preflight.sft_check import check_sft_data, sft_budget_rows, sft_data_rows
 from paddlemix.rewards.coverage import task_samples
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ class Preflight:
     @property
     def problems(self) -> list[str]:
         """The rows that are not ok."""
-        return [f"{c}: {d}" for c, s, d in self.rows if s != "ok"]
+        return [f"{c}: {d}" for c, s, d in self.rows if s not in ("ok", "n/a")]
 
 
 def run_shape(cfg, counts, prompt_tokens: int, patches: int, on_gpu: bool, world: int) -> RunShape:
@@ -151,6 +153,51 @@ def preflight_at_start(cfg, dataset, funcs) -> Preflight | None:
             cfg.model.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
         )
         result = run_preflight(cfg, dataset, funcs, processor, limit=START_SAMPLES, world=1)
+    except (OSError, ValueError, KeyError) as e:  # the run itself reports a bad checkpoint or dataset
+        logger.warning("preflight skipped: %s", e)
+        return None
+    logger.info(
+        "preflight (first %d samples; python -m paddlemix.preflight checks all):\n%s",
+        START_SAMPLES,
+        result.table(),
+    )
+    return result
+
+
+def _sft_frame(cfg, model_type: str):
+    """The coordinate frame box targets are written in (None for the other target formats)."""
+    from paddlemix.metrics.boxes import frame_for_model
+
+    return frame_for_model(model_type) if cfg.sft.target_format in ("box", "ref_box") else None
+
+
+def run_sft_preflight(cfg, dataset, processor, gpu_memory_gb: float = 80.0, world: int = 8, limit=None) -> Preflight:
+    """Data and budget of an SFT run (`cfg` an SFTConfig) on `dataset`; the red team does not apply."""
+    out = Preflight()
+    config = read_model_config(cfg.model.model_name_or_path)
+    frame = _sft_frame(cfg, config.get("model_type", "qwen2_vl"))
+    data = check_sft_data(dataset, processor, cfg, frame, limit)
+    out.rows += sft_data_rows(data, cfg, processor.image_processor.max_pixels)
+    counts = parameter_counts(config)
+    longest = cfg.sft.max_seq_length if cfg.sft.packing else min(data.longest[0], cfg.sft.max_seq_length)
+    rows, out.cpu_bytes = sft_budget_rows(
+        cfg, counts, longest or cfg.sft.max_seq_length, data.largest_patches, gpu_memory_gb, world, runtime_bytes()
+    )
+    out.rows += rows
+    out.rows.append(("red team", "n/a", "SFT has no rewards to hack"))
+    return out
+
+
+def sft_preflight_at_start(cfg, dataset) -> Preflight | None:
+    """The cheap preflight an SFT run logs before its model loads; never fatal."""
+    from paddlemix.processors import Qwen2VLProcessor
+
+    d = cfg.data
+    try:
+        processor = Qwen2VLProcessor.from_pretrained(
+            cfg.model.model_name_or_path, min_pixels=d.min_pixels, max_pixels=d.max_pixels
+        )
+        result = run_sft_preflight(cfg, dataset, processor, limit=START_SAMPLES, world=1)
     except (OSError, ValueError, KeyError) as e:  # the run itself reports a bad checkpoint or dataset
         logger.warning("preflight skipped: %s", e)
         return None

@@ -30,6 +30,7 @@ import paddle.nn as nn
 from paddlemix.distributed import DistEnv, all_reduce_array, seed_everything
 from paddlemix.metrics.boxes import frame_for_model, input_size_from_grid
 from paddlemix.models.runtime import resolve_attn
+from paddlemix.preflight import sft_preflight_at_start
 from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
 from paddlemix.sft.conversations import ConversationEncoder, load_conversations
@@ -129,6 +130,7 @@ class SFTTrainer(TrainingLoop):
             self.dataset = load_conversations(d.dataset_name, d.image_root)
         else:
             self.dataset = load_train_dataset(d, t.seed)
+        sft_preflight_at_start(cfg, self.dataset)
         self.precision = resolve_precision(m)
         attn = resolve_attn(m.attn_implementation, self.precision.weights_dtype)
         self.model = load_policy(m, cfg.lora, self.precision.weights_dtype, attn)

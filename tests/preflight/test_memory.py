@@ -13,11 +13,16 @@ import sys
 
 import pytest
 
+import paddlemix
+
 from paddlemix.datasets.synthetic import write_rec_layout
 from paddlemix.preflight.memory import parameter_counts, read_model_config
 from tests.helpers import tiny_dir
 
-MODELS = ["qwen2_vl_tied", "qwen2_vl_untied", "qwen2_5_vl_tied", "qwen2_5_vl_untied"]
+MODELS = [
+    "qwen2_vl_tied", "qwen2_vl_untied", "qwen2_5_vl_tied", "qwen2_5_vl_untied", "qwen3_vl_tied", "qwen3_vl_untied",
+]  # fmt: skip
+ASSETS = ["tiny_qwen2_vl", "tiny_qwen2_5_vl", "tiny_qwen3_vl"]
 
 
 def _stored_parameters(folder: str) -> int:
@@ -32,6 +37,21 @@ def _stored_parameters(folder: str) -> int:
 def test_parameter_count_from_the_config_equals_the_checkpoint(name):
     folder = tiny_dir(name)
     assert parameter_counts(read_model_config(folder)).total == _stored_parameters(folder)
+
+
+@pytest.mark.parametrize("name", ASSETS)
+def test_parameter_count_from_the_config_equals_a_random_model_built_from_it(name):
+    # A freshly built model (random weights, no checkpoint read): its parameters are what the config implies.
+    import numpy as np
+
+    from paddlemix.models.auto import model_class_for
+
+    folder = os.path.join(os.path.dirname(paddlemix.__file__), "assets", name)
+    cls = model_class_for(folder)
+    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+        model = cls(cls.config_class.from_dict(json.load(f)))
+    built = sum(int(np.prod(p.shape)) for p in model.parameters())
+    assert parameter_counts(read_model_config(folder)).total == built == _stored_parameters(folder)
 
 
 def test_published_parameter_counts():
