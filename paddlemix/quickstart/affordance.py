@@ -127,11 +127,12 @@ class AffordanceQuickstart(QuickstartTask):
 
     def sft_flags(self, data: EvalData, args) -> dict:
         """Affordance-R1's think / rethink / answer, coordinates in the model's frame."""
-        return {"target_format": "aff_r1"}
+        # Affordance-R1's prompt with the image is ~514 tokens, over the default --max_prompt_length 512
+        return {"target_format": "aff_r1", "max_prompt_length": 640, "max_seq_length": 768}
 
     def grpo_flags(self, data: EvalData, args) -> dict:
         """The seed's five rewards at weight 1; an answer is ~70 tokens."""
-        return {"reward_funcs": REWARDS, "max_completion_length": 120}
+        return {"reward_funcs": REWARDS, "max_completion_length": 120, "max_prompt_length": 640}
 
     def best_constant_pct(self, results: list[dict], data: EvalData) -> float:
         """The best P@50 of one box answered for every image: each eval ground truth, in pixels of its own image.
