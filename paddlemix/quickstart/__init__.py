@@ -79,4 +79,8 @@ def quickstart_task(name: str):
         from paddlemix.quickstart.ocr import OcrQuickstart
 
         return OcrQuickstart()
+    if name == "affordance":
+        from paddlemix.quickstart.affordance import AffordanceQuickstart
+
+        return AffordanceQuickstart()
     raise UserError(f"--task {name}: no quickstart for it; one of {', '.join(TASKS)}")

@@ -7,6 +7,7 @@
 | `vision_r1_json` | Vision-R1's detection target (`sft_qwen.py collate_fn`), see `vision_r1_json`       |
 | `box`            | the one box of a REC/grounding solution in the model's frame, `[x1,y1,x2,y2]` ints  |
 | `ref_box`        | the referring expression, then that box: `the red circle [x1,y1,x2,y2]` (PR1's order) |
+| `aff_r1`         | Affordance-R1's think / rethink / answer, the JSON items in the model's frame (`aff_r1`) |
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from paddlemix.metrics.boxes import solution_box, to_model_frame, to_original_frame
 from paddlemix.metrics.detection.vision_r1 import solution_boxes
 
-TARGET_FORMATS = ("solution", "answer", "vision_r1_json", "box", "ref_box")
+TARGET_FORMATS = ("solution", "answer", "vision_r1_json", "box", "ref_box", "aff_r1")
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 
 
@@ -66,6 +67,50 @@ def model_frame_box(sample: dict, frame, image_size, input_size) -> str:
     return f"[{x1},{y1},{x2},{y2}]"
 
 
+def aff_r1(sample: dict, frame, image_size, input_size) -> str:
+    """Affordance-R1's answer to an affordance sample, coordinates in the model's `frame`.
+
+        <think>the red thing to roll.</think> <rethink>it is to roll.</rethink> <answer>[{"bbox_2d": [...],
+        "point_2d": [...], "affordance": "roll"}]</answer>
+
+    The solution's items are in the 840x840 frame of the seed; each box and point goes 840 -> original pixels
+    (image_size (w, h)) -> the model's frame (input_size (h, w) for Qwen2.5-VL), rounded. The think and
+    rethink are one short sentence each (the question, then the affordance): `aff_format` wants the tags,
+    `aff_non_repeat` distinct sentences, and a short target keeps a tiny model's sequence short.
+    """
+    from paddlemix.metrics.affordance import AFF_SIZE, solution_items
+
+    items = solution_items(sample["solution"])
+    if not items:
+        raise ValueError(f"the aff_r1 target needs a list of objects, got {str(sample['solution'])[:200]!r}")
+    w, h = image_size
+    scale = (w / AFF_SIZE, h / AFF_SIZE, w / AFF_SIZE, h / AFF_SIZE)
+
+    def model_frame(values):
+        """840-frame values (a box, or a point doubled into one) -> rounded model-frame ints."""
+        box = values if len(values) == 4 else list(values) * 2
+        mapped = to_model_frame([v * f for v, f in zip(box, scale)], frame, image_size, input_size)
+        return [round(v) for v in mapped][: len(values)]
+
+    answers = []
+    for item in items:
+        affordance = item.get("affordance", sample.get("aff_name"))
+        # The seed's prompt example's spacing: no spaces inside a coordinate list (fewer tokens to learn).
+        answers.append(
+            '{{"bbox_2d": [{}], "point_2d": [{}], "affordance": {}}}'.format(
+                ",".join(map(str, model_frame(item["bbox_2d"]))),
+                ",".join(map(str, model_frame(item["point_2d"]))),
+                json.dumps(affordance),
+            )
+        )
+    question = str(sample.get("question") or sample["problem"]).lower().strip(".")
+    affordance = items[0].get("affordance", sample.get("aff_name"))
+    return (
+        f"<think>{question}.</think> <rethink>it is to {affordance}.</rethink> "
+        f"<answer>[{', '.join(answers)}]</answer>"
+    )
+
+
 def render_target(
     sample: dict,
     target_format: str,
@@ -85,6 +130,10 @@ def render_target(
         if input_size is None:
             raise ValueError("the vision_r1_json target needs the model input size (h, w)")
         return vision_r1_json(sample, input_size)
+    if target_format == "aff_r1":
+        if input_size is None or image_size is None or frame is None:
+            raise ValueError("the aff_r1 target needs the model input size, the image size and the model's frame")
+        return aff_r1(sample, frame, image_size, input_size)
     if target_format in ("box", "ref_box"):
         if input_size is None or image_size is None or frame is None:
             raise ValueError(

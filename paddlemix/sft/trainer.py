@@ -145,10 +145,10 @@ class SFTTrainer(TrainingLoop):
                 "otherwise"
             )
 
-        # The box targets (`--target_format box | ref_box`) answer in the frame the rewards and evals read for this model.
+        # The box targets (`--target_format box | ref_box | aff_r1`) answer in the frame the rewards and evals read.
         self.frame = (
             frame_for_model(self.model.config.model_type)
-            if cfg.sft.target_format in ("box", "ref_box")
+            if cfg.sft.target_format in ("box", "ref_box", "aff_r1")
             else None
         )
         world = self.env.world_size

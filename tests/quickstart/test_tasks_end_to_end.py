@@ -24,8 +24,9 @@ SHORT += [
     "--eval_batch_size",
     "4",
 ]
-BOX_TASKS = {"rec", "grounding", "detection"}
+BOX_TASKS = {"rec", "grounding", "detection", "affordance"}
 METRICS = {"rec": "Acc@0.5", "grounding": "Acc@0.5", "detection": "AP50", "ocr": "1 - edit distance"}
+METRICS["affordance"] = "P@50"
 
 
 @pytest.mark.parametrize("task", sorted(METRICS))

@@ -134,3 +134,33 @@ def test_ref_box_target_names_the_object_then_its_box():
         render_target(pr1, "ref_box", (84, 84), (150, 150), "qwen2_vl_norm1000")
         == "the cat [100,200,500,1000]"
     )
+
+
+@pytest.mark.parametrize(
+    "model_type, image_size, input_size",
+    [("qwen2_5_vl", (130, 130), (84, 84)), ("qwen2_5_vl", (150, 120), (84, 112)), ("qwen2_vl", (130, 130), (84, 84))],
+)
+def test_aff_r1_target_scores_full_marks_on_its_own_ground_truth(model_type, image_size, input_size):
+    # A 130-px (or 150 x 120) image: never a multiple of the 28-px patch, so the 840 -> pixels -> model-frame
+    # path rounds; the seed's accuracy (IoU > 0.65, L1 < 10 px, point < 30 px in 840) must still pay all 3.
+    from paddlemix.metrics.boxes import frame_for_model
+    from paddlemix.rewards import get_reward
+
+    solution = json.dumps([{"bbox_2d": [97, 200, 355, 450], "point_2d": [226, 325], "affordance": "roll"}])
+    sample = {"solution": solution, "problem": "The red thing to roll.", "aff_name": "roll"}
+    text = render_target(sample, "aff_r1", input_size, image_size, frame_for_model(model_type))
+    assert text.startswith("<think>the red thing to roll.</think> <rethink>")
+    fields = {
+        "solution": [solution],
+        "aff_name": ["roll"],
+        "model_type": [model_type],
+        "image_size": [list(image_size)],
+        "input_size": [list(input_size)],
+    }
+    assert get_reward("aff_accuracy")([text], **fields) == [3.0]  # 3 of 3: the full accuracy term
+    assert get_reward("aff_format")([text], **fields) == [4.0]
+    assert get_reward("aff_non_repeat")([text], **fields) == [1.0]
+    assert get_reward("aff_box_num")([text], **fields) == [1.0]
+    assert get_reward("aff_recognition")([text], **fields) == [1.0]
+    with pytest.raises(ValueError, match="aff_r1 target needs"):
+        render_target(sample, "aff_r1")
