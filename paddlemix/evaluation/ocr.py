@@ -32,7 +32,7 @@ from paddlemix.evaluation.results import results_path, write_results
 from paddlemix.evaluation.runner import evaluate
 from paddlemix.evaluation.scoring import EvalTask
 from paddlemix.metrics.text import mean_ocr_metrics, ocr_metrics, ocr_text
-from paddlemix.tasks import sample_messages
+from paddlemix.tasks import prompt_text, sample_messages
 
 PREFIX = "ocr"
 SPLITS = ("en_page_ocr", "cn_page_ocr")  # Perception-R1's PageOCR splits
@@ -67,9 +67,10 @@ def data_file_or_none(root: str, ds: str) -> str | None:
 
 
 def record(sample: dict, output: str, info: dict) -> dict:
-    """One result: the seed's fields and this sample's OCR metrics."""
+    """One result: the seed's fields, the prompt asked (the gallery shows it) and this sample's OCR metrics."""
     return {
         "image": sample["image"],
+        "question": prompt_text(sample, "eval"),
         "ground_truth": sample["solution"],
         "model_output": output,
         "metrics": ocr_metrics(ocr_text(output), sample["solution"]),

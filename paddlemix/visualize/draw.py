@@ -1,9 +1,10 @@
 """Shapes drawn on an image: the prediction in red, the ground truth in green, text in a band below.
 
 The image keeps its size and pixels except where a shape is drawn (box outlines `line_width(image)` wide on
-the box's own edges, points as small discs, labels in a filled tag above each predicted box and under each true one); answers without
-geometry (a count, an expression, OCR text) go into a white band added under the image, so a box drawn at
-(x1, y1, x2, y2) is found at exactly those pixels of the output.
+the box's own edges, kept on the canvas at its border, points as small discs, labels in a filled tag above
+each predicted box and under each true one); answers without geometry (a count, an expression, OCR text) go
+into a white band added under the image, so a box drawn at (x1, y1, x2, y2) is found at exactly those pixels
+of the output.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ def _draw_shapes(draw: ImageDraw.ImageDraw, shapes: Shapes, color, width: int, s
     font = _font()
     w, h = size
     for box, label in shapes.boxes:
-        x1, y1, x2, y2 = (float(v) for v in box)
+        # a box reaching the border (clamped answers end at x = w) would lose that edge off the canvas:
+        # keep every edge on the last pixel row / column
+        x1, x2 = (min(max(float(v), 0.0), w - 1.0) for v in (box[0], box[2]))
+        y1, y2 = (min(max(float(v), 0.0), h - 1.0) for v in (box[1], box[3]))
         draw.rectangle([x1, y1, x2, y2], outline=color, width=width)
         if label:
             tw, th = draw.textbbox((0, 0), label, font=font)[2:]
