@@ -101,6 +101,10 @@ class OneBoxQuickstart(QuickstartTask):
     # `--model`: each answers in its own frame (Qwen3-VL: 0-1000, 96 x 96 inputs); `max_pixels_for` its ceiling.
     models = tuple(BOARD_PIXELS)
     metric = "Acc@0.5"
+    # SFT at 1e-3, not the common 3e-3: at 3e-3 the tiny model stays image-blind (it did not even learn a lone
+    # object's colour in 300 steps of 16: 25%, chance; 1e-3: 100% by step 250). GRPO at 3e-5: from REC seed 1's
+    # SFT model (95%), 40 steps at 3e-4 / 1e-4 / 3e-5 / 1e-5 left 58 / 89 / 93 / 94% (docs/quickstart.md).
+    defaults = {"sft_steps": 900, "sft_learning_rate": 1e-3, "grpo_steps": 40, "learning_rate": 3e-5}
 
     def max_pixels_for(self, model: str) -> int:
         """The ceiling that makes a board 3 x 3 merged tokens for this model's patch size."""
@@ -145,9 +149,6 @@ class RecQuickstart(OneBoxQuickstart):
         "REC: the box of 'the <colour> <shape>' on a 3x3 board of 1 shape (--min/max_objects), 120-162 px resized to 3x3 "
         "tokens (84 px; Qwen3-VL 96)"
     )
-    # 1e-3, not the common 3e-3: at 3e-3 the tiny model stays image-blind (it did not even learn a lone
-    # object's colour in 300 steps of 16: 25%, chance; 1e-3: 100% by step 250)
-    defaults = {"sft_steps": 900, "sft_learning_rate": 1e-3, "grpo_steps": 40}
 
     def write_data(self, out: str, args) -> EvalData:
         """REC/rec_jsons_processed/quickstart_{train,val}.json (VLM-R1's records) and REC/images/."""
@@ -199,9 +200,6 @@ class GroundingQuickstart(OneBoxQuickstart):
         "grounding: the box of 'the <colour> <shape>' on a 3x3 board of 1 shape (--min/max_objects), 120-162 px resized to 3x3 "
         "tokens (84 px; Qwen3-VL 96)"
     )
-    # 1e-3, not the common 3e-3: at 3e-3 the tiny model stays image-blind (it did not even learn a lone
-    # object's colour in 300 steps of 16: 25%, chance; 1e-3: 100% by step 250)
-    defaults = {"sft_steps": 900, "sft_learning_rate": 1e-3, "grpo_steps": 40}
 
     def write_data(self, out: str, args) -> EvalData:
         """Grounding/refcoco_320k (PR1's HF training folder, 0-1000), Grounding/annotations/quickstart_val.json."""
