@@ -27,14 +27,13 @@ from paddlemix.quickstart.counting import (
 )
 from paddlemix.quickstart.pipeline import (
     MODEL_FILES,
+    TASKS,
     TINY_MODEL,
     copy_tiny_model,
     launch_command,
     read_reward_curve,
     run,
 )
-
-TASKS = ("counting", "rec", "grounding", "detection", "ocr", "affordance")
 
 __all__ = [
     "EVAL_SET",

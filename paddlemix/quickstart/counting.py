@@ -27,6 +27,7 @@ import shutil
 import time
 
 from paddlemix.quickstart.pipeline import (
+    TASKS,
     copy_tiny_model,
     launch_command,
     read_reward_curve,
@@ -255,7 +256,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--task",
         default="counting",
-        help="counting (this help), rec, grounding, detection, ocr or affordance (--task T --help: that task's flags)",
+        help=f"counting (this help), {', '.join(TASKS[1:])} (--task T --help: that task's flags)",
     )
     p.add_argument("--workdir", default="work_dirs/quickstart")
     p.add_argument("--nproc", type=int, default=2, help="training processes (paddle.distributed.launch)")

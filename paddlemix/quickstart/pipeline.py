@@ -9,6 +9,8 @@ import subprocess
 import sys
 from importlib import resources
 
+# `--task`: counting (counting.py) and the tasks of runner.py; `quickstart_task` builds each of the latter.
+TASKS = ("counting", "rec", "grounding", "detection", "ocr", "affordance")
 # Package data (setup.py's package_data), so that a non-editable install has them too.
 TINY_MODELS = {  # under paddlemix/assets/
     "qwen2_vl": "tiny_qwen2_vl",
