@@ -64,7 +64,9 @@ def main(argv=None) -> None:
     parser.add_argument("index", help="the gallery's index.html")
     parser.add_argument("out", help="the PNG to write")
     parser.add_argument("--entries", type=int, default=6, help="crop below this many entries")
-    parser.add_argument("--width", type=int, default=1400, help="window width in px (3 entries of 414 px pictures a row)")
+    parser.add_argument(
+        "--width", type=int, default=1400, help="window width in px (3 entries of 414 px pictures a row)"
+    )
     parser.add_argument("--colors", type=int, default=128, help="palette size of the saved PNG")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     parser.add_argument("--chromedriver", default=shutil.which("chromedriver") or "/usr/bin/chromedriver")

@@ -4,8 +4,9 @@ The image keeps its pixels except where a shape is drawn (box outlines `line_wid
 own edges, kept on the canvas at its border, points as small discs, labels in a filled tag above each
 predicted box and under each true one, always inside the image); answers without geometry (a count, an
 expression, OCR text) go into a white band added under the image, so a box drawn at (x1, y1, x2, y2) is found
-at exactly those pixels of the output. `scale` enlarges the image first (nearest neighbour, whole pixels
-stay sharp squares) and the shapes with it: a box is then at `scale` times its original pixels.
+at exactly those pixels of the output (a dashed truth within a pixel of them). `scale` enlarges the image
+first (nearest neighbour: whole pixels stay sharp squares) and the shapes with it: a box is then at `scale`
+times its original pixels.
 
 The truth is drawn after the prediction, dashed: where the two boxes coincide (a right answer), the truth's
 dashes fill the inner part of the prediction's outline (one pixel thinner) and the red shows around and
@@ -89,7 +90,9 @@ def _label_y(y1: float, y2: float, th: int, h: int, below: bool) -> float:
     return min(max(inside, 0), max(h - tag, 0))
 
 
-def _draw_shapes(draw, shapes: Shapes, color, width: int, size, below=False, dashed=False) -> None:
+def _draw_shapes(
+    draw: ImageDraw.ImageDraw, shapes: Shapes, color, width: int, size, below=False, dashed=False
+) -> None:
     """Outline each box (`dashed` or solid), tag it with its label (above it, or `below`), mark each point."""
     font = _font(size)
     w, h = size

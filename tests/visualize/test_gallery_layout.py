@@ -19,7 +19,6 @@ from tests.visualize.helpers import box_drawn_at, edge_share, open_gallery, labe
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BOARD = (138, 120)  # (w, h): a quickstart board's size; enlarged 3 times to 414 x 360
-BACKGROUND = (235, 235, 225)
 
 
 def board(path, seed=0) -> str:
@@ -55,8 +54,8 @@ def test_small_images_are_enlarged_by_whole_pixels_and_boxes_with_them(tmp_path)
     drawn = np.asarray(Image.open(path).convert("RGB"))
     original = np.asarray(Image.open(image).convert("RGB"))
     assert drawn.shape[:2] == (BOARD[1] * 3, BOARD[0] * 3)  # the smallest whole factor reaching 320 px
-    # nearest neighbour: each original pixel is a 3 x 3 square of its own colour (the bottom-right third of the
-    # board holds no shape or label)
+    # nearest neighbour: each original pixel is a 3 x 3 square of its own colour (the bottom-right third of
+    # the board holds no shape or label)
     corner = drawn[270:, 300:]
     assert (corner == np.repeat(np.repeat(original[90:, 100:], 3, 0), 3, 1)).all()
     assert box_drawn_at(path, box, BOARD[0])  # the box at 3 times its original pixels
@@ -102,7 +101,8 @@ def test_in_a_browser_nothing_overflows_its_entry_and_the_screenshot_crops_to_n_
         driver.get("file://" + index)
         overflow = driver.execute_script(
             "return Array.from(document.querySelectorAll('div.entry, div.entry p'))"
-            ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.textContent.slice(0, 40));"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1)"
+            ".map(e => e.className || e.textContent.slice(0, 40));"
         )
         images = driver.execute_script(
             "return Array.from(document.images).map(i => [i.naturalWidth, i.getBoundingClientRect().width]);"
