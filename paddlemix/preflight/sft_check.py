@@ -6,7 +6,7 @@ exactly what `SFTTrainer.sequences` trains on and drops when longer than max_seq
 is longer than max_prompt_length). Image sizes come from headers: no pixel is decoded.
 
 A target that cannot be rendered (a `box` target for a sample without one box, `vision_r1_json` without a
-detection solution) would stop the run at that sample; each is counted and named.
+detection solution) would stop the run at that sample; each is counted, and the table names the first three.
 
 The budget is the GRPO one (`memory.budget`) with a batch of per_device_train_batch_size sequences of the
 longest length and logits over the whole sequence; SFT has no rollouts, no KV cache and no reference model.
