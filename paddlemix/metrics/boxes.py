@@ -126,15 +126,20 @@ def parse_box(completion: str) -> Box | None:
 
 
 def solution_box(solution) -> Box | None:
-    """The ground-truth box of a solution: a sequence of 4 numbers, or text holding exactly one box."""
+    """The ground-truth box of a solution: a flat sequence of 4 numbers, or text holding exactly one box."""
     if isinstance(solution, str):
         inner = extract_answer(solution)
         boxes = find_boxes(inner if inner is not None else solution)
         return boxes[0] if len(boxes) == 1 else None
     try:
-        values = [float(v) for v in np.asarray(solution, dtype=float).reshape(-1)]
+        array = np.asarray(solution, dtype=float)
     except (TypeError, ValueError):
         return None
+    # A nested list ([[x1, y1], [x2, y2]], [[box]]) is two points or a list of boxes, not one box:
+    # flattening it would train a box target on, and score against, whatever its first four numbers are.
+    if array.ndim != 1:
+        return None
+    values = [float(v) for v in array]
     return values if len(values) == 4 and all(math.isfinite(v) for v in values) else None
 
 

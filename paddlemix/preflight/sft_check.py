@@ -6,7 +6,7 @@ exactly what `SFTTrainer.sequences` trains on and drops when longer than max_seq
 is longer than max_prompt_length). Image sizes come from headers: no pixel is decoded.
 
 A target that cannot be rendered (a `box` target for a sample without one box, `vision_r1_json` without a
-detection solution) would stop the run at that sample; each is counted and named.
+detection solution) would stop the run at that sample; each is counted, and the table names the first three.
 
 The budget is the GRPO one (`memory.budget`) with a batch of per_device_train_batch_size sequences of the
 longest length and logits over the whole sequence; SFT has no rollouts, no KV cache and no reference model.
@@ -86,6 +86,13 @@ def check_sft_data(dataset, processor, cfg, frame=None, limit: int | None = None
     return report
 
 
+def _named(unrenderable: list[tuple[str, str]], shown: int = 3) -> str:
+    """The first `shown` unrenderable samples with why, then how many more: the row stays one line."""
+    names = "; ".join(f"{where} ({why})" for where, why in unrenderable[:shown])
+    more = len(unrenderable) - shown
+    return names + (f"; and {more} more" if more > 0 else "")
+
+
 def sft_data_rows(report: SFTDataReport, cfg, max_pixels: int) -> list[tuple[str, str, str]]:
     """(check, status, detail) rows of the SFT preflight table."""
     s, bad = cfg.sft, report.unreadable
@@ -105,20 +112,21 @@ def sft_data_rows(report: SFTDataReport, cfg, max_pixels: int) -> list[tuple[str
         (
             f"data: {s.target_format} targets renderable",
             "ERROR" if u else "ok",
-            f"{len(v) - len(u)}/{len(v)}" + (f"; {len(u)} cannot be: {u[0][0]} ({u[0][1]})" if u else ""),
+            f"{len(v) - len(u)}/{len(v)}" + (f"; {len(u)} cannot be: {_named(u)}" if u else ""),
         )
     )
     long = sorted(report.too_long, reverse=True)
-    detail = f"longest {report.longest[0]}: {report.longest[1]}"
+    detail = "no target rendered"
+    if report.longest[0]:
+        detail = f"longest {report.longest[0]}: {report.longest[1]}"
     if long:
         files = ", ".join(w for _, w in long[:3])
         detail = (
             f"{len(long)} of {len(v) - len(u)} over {s.max_seq_length} (or prompt over "
             f"{cfg.data.max_prompt_length}) would be dropped; largest {long[0][0]}: {files}"
         )
-    rows.append(
-        (f"data: prompt + target + image tokens <= {s.max_seq_length}", "WARN" if long else "ok", detail)
-    )
+    status = "WARN" if long else "ok" if report.longest[0] else "n/a"  # n/a: the targets row is the error
+    rows.append((f"data: prompt + target + image tokens <= {s.max_seq_length}", status, detail))
     if report.large:
         size, path = max(report.large)
         rows.append(("data: images that dominate host memory", "WARN", f"{len(report.large)}; largest {size / (1 << 20):.0f} MiB decoded: {path}"))

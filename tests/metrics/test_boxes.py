@@ -236,6 +236,9 @@ def test_frames_from_model_type():
         (4, None),
         ([1, 2, 3], None),
         ([float("nan"), 2, 3, 4], None),
+        ([[1, 2], [3, 4]], None),  # two points, not one box: never flattened into one
+        ([[1, 2, 3, 4]], None),  # a list of boxes (here of one): a detection-style solution, not a REC box
+        (np.array([[1, 2], [3, 4]]), None),
         (None, None),
     ],
 )

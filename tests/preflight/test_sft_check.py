@@ -17,8 +17,9 @@ from tests.helpers import tiny_dir
 MODEL = tiny_dir("qwen2_vl_tied")
 
 
-def _setup(tmp_path, *flags):
-    write_rec_layout(str(tmp_path), n=6, n_eval=1)
+def _setup(tmp_path, *flags, n=6):
+    """The SFT config for `flags`, refcoco_train.json's samples (n // 3 of the n REC ones), a processor."""
+    write_rec_layout(str(tmp_path), n=n, n_eval=1)
     root = os.path.join(str(tmp_path), "REC")
     path = os.path.join(root, "rec_jsons_processed", "refcoco_train.json")
     cfg = load_sft_config(
@@ -51,3 +52,56 @@ def test_too_long_sequences_are_the_ones_training_drops(tmp_path):
     table = run_sft_preflight(cfg, samples, processor, world=1).table()
     assert f"over {limit}" in table and "would be dropped" in table
 
+
+
+def _named_samples(tmp_path, bad: dict):
+    """The 6 synthetic REC samples, each with its own `source`, the ones in `bad` given that solution
+    (`None`: no `solution` field at all); and the names the report should give the bad ones."""
+    cfg, samples, processor = _setup(tmp_path, "--target_format", "box", n=18)
+    assert len(samples) == 6
+    names = {}
+    for i, sample in enumerate(samples):
+        sample["source"] = f"refcoco_train[{i}]"
+        if i in bad:
+            names[i] = f"refcoco_train[{i}] ({sample['image']})"
+            if bad[i] is None:
+                del sample["solution"]
+            else:
+                sample["solution"] = bad[i]
+    return cfg, samples, processor, names
+
+
+def test_unrenderable_box_targets_are_each_named(tmp_path):
+    bad = {
+        1: "<answer> the red circle </answer>",  # text with no box in it
+        3: [10.0, 20.0, 30.0],  # 3 numbers
+        4: None,  # no solution field
+    }
+    cfg, samples, processor, names = _named_samples(tmp_path, bad)
+    report = check_sft_data(samples, processor, cfg, frame="qwen2_vl_norm1000")
+    assert [where for where, _ in report.unrenderable] == [names[i] for i in sorted(bad)]
+    assert "KeyError" in report.unrenderable[2][1]  # the missing field, not a crash
+    table = run_sft_preflight(cfg, samples, processor, world=1).table()  # does not raise on them
+    row = next(line for line in table.splitlines() if line.startswith("data: box targets renderable"))
+    assert "ERROR" in row and f"{6 - 3}/6; 3 cannot be:" in row
+    assert all(name in row for name in names.values()) and "more" not in row
+    # The good samples' sequences are still measured: the longest is one of them.
+    assert report.longest[1] not in names.values() and report.longest[0] > 0
+
+
+def test_more_than_three_unrenderable_targets_name_three_then_count_the_rest(tmp_path):
+    bad = {0: "no box", 1: [1, 2, 3], 2: None, 3: [[1, 2], [3, 4]], 5: [float("nan"), 1, 2, 3]}
+    cfg, samples, processor, names = _named_samples(tmp_path, bad)
+    table = run_sft_preflight(cfg, samples, processor, world=1).table()
+    row = next(line for line in table.splitlines() if line.startswith("data: box targets renderable"))
+    assert "1/6; 5 cannot be:" in row and row.endswith("; and 2 more")
+    assert [name in row for name in names.values()] == [True, True, True, False, False]
+
+
+def test_no_renderable_target_leaves_no_length_to_measure(tmp_path):
+    cfg, samples, processor, _ = _named_samples(tmp_path, {i: [1, 2, 3] for i in range(6)})
+    result = run_sft_preflight(cfg, samples, processor)
+    rows = {check: (status, detail) for check, status, detail in result.rows}
+    assert rows["data: box targets renderable"][0] == "ERROR"
+    length = f"data: prompt + target + image tokens <= {cfg.sft.max_seq_length}"
+    assert rows[length] == ("n/a", "no target rendered")
