@@ -1,9 +1,9 @@
-"""The detection quickstart: a tiny Qwen2.5-VL lists the circles and squares of a board, Vision-R1's formats.
+"""The detection quickstart: a tiny Qwen2.5-VL lists the red and blue squares of a board, Vision-R1's formats.
 
     python -m paddlemix.quickstart --task detection   (eval: eval/evaluate_detection.py's runner, COCO AP)
 
-Scenes are 3 x 3 boards (`datasets/synthetic/board.py`) of 1-3 circles and squares, 120-162 px a side,
-resized to 84 x 84 as for REC. Training records are Vision-R1's fields in a .json (the multi-category
+Scenes are 3 x 3 boards (`datasets/synthetic/board.py`) of red and blue squares (`--min_objects` ..
+`--max_objects`), 120-162 px a side, resized to 84 x 84 as for REC. Training records are Vision-R1's fields in a .json (the multi-category
 problem over both categories, which its loader rewrites into the Qwen query the COCO eval sends); SFT trains
 Vision-R1's fenced JSON list in resized-input pixels (`--target_format vision_r1_json`), GRPO its three
 rewards (precision, dual format, recall). The headline is COCO AP@0.5; the file also holds AP, AP75 and
@@ -38,7 +38,9 @@ class DetectionQuickstart(QuickstartTask):
     model = "qwen2_5_vl"
     max_pixels = BOARD_MAX_PIXELS
     metric = "AP50"
-    description = "detection: every circle and square (1-3) on a 3x3 board, 120-162 px resized to 84"
+    description = (
+        "detection: every red and blue square (--min/max_objects) on a 3x3 board, 120-162 px resized to 84"
+    )
     defaults = {"sft_steps": 600, "grpo_steps": 20, "num_generations": 4}
 
     def add_arguments(self, parser) -> None:
