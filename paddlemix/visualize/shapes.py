@@ -53,6 +53,14 @@ class Shapes:
     points: list[tuple[float, float]] = field(default_factory=list)
     text: str | None = None
 
+    def scaled(self, factor: float) -> Shapes:
+        """The same shapes on the image enlarged `factor` times."""
+        return Shapes(
+            boxes=[([v * factor for v in box], label) for box, label in self.boxes],
+            points=[(x * factor, y * factor) for x, y in self.points],
+            text=self.text,
+        )
+
 
 def _frame_facts(result: dict):
     """(frame, image_size, input_size) of a result record."""

@@ -83,3 +83,31 @@ def box_drawn_at(path, box, image_width: int, color=PRED_COLOR) -> bool:
     edges = [(x1 + t * (x2 - x1), y) for t in along for y in (y1, y2)]
     edges += [(x, y1 + t * (y2 - y1)) for t in along for x in (x1, x2)]
     return all(hit(x, y) for x, y in edges)
+
+
+def edge_share(path, box, color, band: int = 2) -> float:
+    """The smallest share, over the four edges of `box` (pixels of the picture at `path`), of positions along
+    the edge where `color` lies within `band` pixels across it: 1.0 for an unbroken outline, about half for a
+    dashed one, 0 for one hidden under another."""
+    arr = np.asarray(Image.open(path).convert("RGB"))
+    hit = (arr == color).all(-1)
+    h, w = hit.shape
+    x1, y1, x2, y2 = (round(v) for v in box)
+    inner = slice(x1 + 2 * band + 1, x2 - 2 * band), slice(y1 + 2 * band + 1, y2 - 2 * band)  # corners apart
+
+    def rows(y):
+        return hit[max(0, y - band) : min(h, y + band + 1), inner[0]].any(0)
+
+    def cols(x):
+        return hit[inner[1], max(0, x - band) : min(w, x + band + 1)].any(1)
+
+    return float(min(rows(y1).mean(), rows(y2).mean(), cols(x1).mean(), cols(x2).mean()))
+
+
+def label_tag(path, color, size: int = 10, share: float = 0.65) -> bool:
+    """Whether the picture at `path` holds a `size` x `size` square at least `share` of `color`: a label tag
+    (white letters on the colour fill about 75%), not an outline (a 3-px corner fills 51%)."""
+    hit = (np.asarray(Image.open(path).convert("RGB")) == color).all(-1).astype(np.int64)
+    s = np.pad(hit.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    sums = s[size:, size:] - s[:-size, size:] - s[size:, :-size] + s[:-size, :-size]
+    return bool((sums >= share * size * size).any())
