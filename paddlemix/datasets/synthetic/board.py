@@ -45,6 +45,7 @@ def draw_board_scene(
     distinct_colors: bool = True,
     cell_pixels: tuple[int, int] = CELL_PIXELS,
     shaded: bool = True,
+    colors: tuple[str, ...] = tuple(COLORS),
 ) -> tuple[Image.Image, list[BoardObject]]:
     """A square board scene and its objects, one a square, in n distinct squares (n in min..max_objects).
 
@@ -56,7 +57,7 @@ def draw_board_scene(
     vision tower's output read the square of the object's token right in 57% of held-out scenes, and SFT stayed
     image-blind; with the half-size object and this tint, 99% (docs/quickstart.md).
     """
-    if not 0 <= min_objects <= max_objects <= min(cells * cells, len(COLORS) if distinct_colors else 99):
+    if not 0 <= min_objects <= max_objects <= min(cells * cells, len(colors) if distinct_colors else 99):
         raise ValueError(f"cannot place {min_objects}..{max_objects} objects on a {cells}x{cells} board")
     cell = rng.randint(*cell_pixels)
     img = Image.new("RGB", (cells * cell, cells * cell), BACKGROUND)
@@ -66,7 +67,7 @@ def draw_board_scene(
             x, y = (square % cells) * cell, (square // cells) * cell
             draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=square_shade(square, cells))
     n = rng.randint(min_objects, max_objects)
-    colors = rng.sample(list(COLORS), n) if distinct_colors else [rng.choice(list(COLORS)) for _ in range(n)]
+    colors = rng.sample(list(colors), n) if distinct_colors else [rng.choice(colors) for _ in range(n)]
     margin = cell // 4
     objects = []
     for square, color in zip(sorted(rng.sample(range(cells * cells), n)), colors):
