@@ -91,6 +91,9 @@ class GenerationMixin:
             next_pos = paddle.repeat_interleave(next_pos, g, axis=0)
             input_ids = paddle.repeat_interleave(input_ids, g, axis=0)
         n = b * g
+        # Decoded positions run from next_pos up to next_pos + max_new_tokens - 2; their rotary rows are made
+        # once here and looked up each step.
+        rope_cos, rope_sin = self.rotary_table(int(next_pos.max()) + max_new_tokens)
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
         suppress = (
             paddle.to_tensor(_as_list(suppress_token_ids), dtype="int64") if suppress_token_ids else None
@@ -125,8 +128,12 @@ class GenerationMixin:
             m = rows.shape[0]
             attention_mask = paddle.concat([attention_mask, paddle.ones([m, 1], dtype="int64")], axis=1)
             # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest.
-            pos = (next_pos + step).reshape([1, m, 1]).expand([3, m, 1])
-            out = self(tok.unsqueeze(-1), attention_mask, pos, past_key_values=cache)
+            pos = next_pos + step
+            rope = (
+                paddle.gather(rope_cos, pos).reshape([m, 1, -1]),
+                paddle.gather(rope_sin, pos).reshape([m, 1, -1]),
+            )
+            out = self(tok.unsqueeze(-1), attention_mask, past_key_values=cache, position_embeddings=rope)
             logits = out.logits[:, -1]
 
         completion = paddle.stack(tokens, axis=1)

@@ -63,6 +63,25 @@ def test_sampled_logprobs_equal_fresh_forward(name):
     assert (out.logprobs.numpy()[~keep] == 0).all()
 
 
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen3_vl_tied"])
+def test_decoding_rotary_rows_are_those_of_get_rope_index_positions(name):
+    # Decoding looks its cos/sin up in `rotary_table`; they must be the rotary of the positions that
+    # get_rope_index gives the completion tokens of the whole sequence, bit for bit.
+    model, inp = load(name), inputs(name)
+    out = model.generate(**inp, max_new_tokens=6, eos_token_id=-5)
+    prompt_len = inp["input_ids"].shape[1]
+    mask = paddle.concat([inp["attention_mask"], paddle.ones([2, 6], dtype="int64")], axis=1)
+    pos, _ = model.get_rope_index(out, inp["image_grid_thw"], mask)
+    completion = pos[:, :, prompt_len:]
+    np.testing.assert_array_equal(completion[0].numpy(), completion[1].numpy())
+    np.testing.assert_array_equal(completion[0].numpy(), completion[2].numpy())
+    cos, sin = model.model.rotary_emb(completion, paddle.float32)
+    table_cos, table_sin = model.rotary_table(int(completion.max()) + 1)
+    ids = completion[0].numpy()
+    np.testing.assert_array_equal(table_cos.numpy()[ids], cos.numpy())
+    np.testing.assert_array_equal(table_sin.numpy()[ids], sin.numpy())
+
+
 def test_prompt_and_images_are_encoded_once_for_g_rollouts():
     model, inp = load("qwen2_vl_tied"), inputs("qwen2_vl_tied")
     calls = []
