@@ -49,6 +49,21 @@ class MRotaryEmbedding(nn.Layer):
         return cos[0], sin[0]
 
 
+def heads_rotary(cos: paddle.Tensor, sin: paddle.Tensor, num_heads: int, num_kv_heads: int) -> tuple:
+    """cos, signed sin (b, s, head_dim) -> (cos_q, sin_q) (b, heads, s, head_dim), (cos_k, sin_k) (b, kv_heads, s, head_dim).
+
+    Expanded once per forward and shared by every layer: Paddle's CPU multiply broadcasting over the head axis
+    costs several times a same-shape multiply, forward and backward (rotary of a (16, 8, 180, 8) q: 23 -> 8 ms
+    forward + backward). The products are the same floats either way.
+    """
+    b, s, d = cos.shape
+    c, sn = cos.reshape([b, 1, s, d]), sin.reshape([b, 1, s, d])
+    cos_q, sin_q = c.expand([b, num_heads, s, d]), sn.expand([b, num_heads, s, d])
+    if num_kv_heads == num_heads:
+        return cos_q, sin_q, cos_q, sin_q
+    return cos_q, sin_q, c.expand([b, num_kv_heads, s, d]), sn.expand([b, num_kv_heads, s, d])
+
+
 class Qwen2MLP(nn.Layer):
     """SwiGLU: down(act(gate(x)) * up(x))."""
 
@@ -89,13 +104,13 @@ class Qwen2Attention(nn.Layer):
         v = self.v_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
         return q, k, v
 
-    def forward(self, x, cos, sin, mask, cache: KVCache | None, padding_mask):
-        """x: (b, s, hidden); cos/sin: (b, s, head_dim); mask: additive (b, 1, s, t) -> (b, s, hidden)."""
+    def forward(self, x, rope, mask, cache: KVCache | None, padding_mask):
+        """x: (b, s, hidden); rope: `heads_rotary`'s four tensors; mask: additive (b, 1, s, t) -> (b, s, hidden)."""
         b, s, _ = x.shape
         q, k, v = self.project(x)
-        c, sn = cos.unsqueeze(1), sin.unsqueeze(1)
-        q = apply_rotary(q, c, sn)
-        k = apply_rotary(k, c, sn)
+        cos_q, sin_q, cos_k, sin_k = rope
+        q = apply_rotary(q, cos_q, sin_q)
+        k = apply_rotary(k, cos_k, sin_k)
         if cache is not None:
             k, v = cache.update(self.layer_idx, k, v)
         out = attention(
@@ -116,9 +131,9 @@ class Qwen2DecoderLayer(nn.Layer):
         self.input_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
         self.post_attention_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
 
-    def forward(self, x, cos, sin, mask, cache=None, padding_mask=None):
+    def forward(self, x, rope, mask, cache=None, padding_mask=None):
         """x: (b, s, hidden) -> (b, s, hidden)."""
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, cache, padding_mask)
+        x = x + self.self_attn(self.input_layernorm(x), rope, mask, cache, padding_mask)
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
@@ -174,12 +189,13 @@ class Qwen2VLTextModel(nn.Layer):
             cos, sin = self.rotary_emb(position_ids, dtype)
         else:
             cos, sin = position_embeddings
+        rope = heads_rotary(cos, sin, self.config.num_attention_heads, self.config.num_key_value_heads)
         h, injections = self.split_inputs(inputs_embeds)
         for i, layer in enumerate(self.layers):
             if self.config.recompute and self.training and cache is None:
-                h = recompute(layer, h, cos, sin, mask, None, padding_mask)
+                h = recompute(layer, h, rope, mask, None, padding_mask)
             else:
-                h = layer(h, cos, sin, mask, cache, padding_mask)
+                h = layer(h, rope, mask, cache, padding_mask)
             if i < len(injections):
                 h = h + injections[i]
         if cache is not None:
