@@ -181,7 +181,8 @@ class Qwen2VLTextModel(nn.Layer):
             )
         dtype = inputs_embeds.dtype
         if attention_mask.ndim == 4:
-            mask, padding_mask = attention_mask.astype(dtype), None
+            mask = attention_mask if attention_mask.dtype == dtype else attention_mask.astype(dtype)
+            padding_mask = None
         else:
             mask = causal_padding_mask(attention_mask, s, dtype)
             padding_mask = attention_mask if past == 0 else None
