@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import paddle
 
-from .sampling import next_tokens
+from .sampling import next_tokens, suppression_bias
 
 
 @dataclass
@@ -105,7 +105,7 @@ class GenerationMixin:
         )
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
         suppress = (
-            paddle.to_tensor(_as_list(suppress_token_ids), dtype="int64") if suppress_token_ids else None
+            suppression_bias(_as_list(suppress_token_ids), logits.shape[-1]) if suppress_token_ids else None
         )
         # Finished sequences leave the batch: `rows` maps the batch's rows to output rows, and the cache, mask
         # and positions keep only the live ones, so later steps cost what the live sequences need.
