@@ -104,10 +104,12 @@ class VisionAttention(nn.Layer):
         """x: (n, dim); cos/sin: (n, heads, head_dim) (`expand_heads`) -> (n, dim)."""
         n = x.shape[0]
         q, k, v = self.qkv(x).reshape([n, 3, self.num_heads, self.head_dim]).unbind(axis=1)
-        dtype = q.dtype
-        qf, kf = q.astype("float32"), k.astype("float32")
-        q = apply_rotary(qf, cos, sin).astype(dtype)
-        k = apply_rotary(kf, cos, sin).astype(dtype)
+        if q.dtype == paddle.float32:
+            q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        else:  # the rotary in float32, as transformers
+            dtype = q.dtype
+            q = apply_rotary(q.astype("float32"), cos, sin).astype(dtype)
+            k = apply_rotary(k.astype("float32"), cos, sin).astype(dtype)
         out = attention(q, k, v, scale=self.head_dim**-0.5, backend=self.backend, cu_seqlens=cu_seqlens)
         return self.proj(out.reshape([n, -1]))
 
