@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import paddle
 
-from .sampling import next_tokens
+from .sampling import next_tokens, suppression_bias
 
 
 @dataclass
@@ -91,9 +91,21 @@ class GenerationMixin:
             next_pos = paddle.repeat_interleave(next_pos, g, axis=0)
             input_ids = paddle.repeat_interleave(input_ids, g, axis=0)
         n = b * g
+        # Decoded positions run from next_pos up to next_pos + max_new_tokens - 2; their rotary rows are made
+        # once here and looked up each step.
+        rope_cos, rope_sin = self.rotary_table(int(next_pos.max()) + max_new_tokens)
+        # A decoding step's query is the newest position, so its additive mask (n, 1, 1, s + step + 1) hides
+        # only the prompt's padding (the values of `causal_padding_mask`); it is built once for all steps and
+        # sliced, instead of rebuilt each step.
+        dtype = rope_cos.dtype
+        visible = paddle.concat([attention_mask, paddle.ones([n, max_new_tokens], dtype="int64")], axis=1)
+        neg = paddle.full([], paddle.finfo(dtype).min, dtype=dtype)
+        step_mask = paddle.where(visible.astype("bool"), paddle.zeros([], dtype=dtype), neg).reshape(
+            [n, 1, 1, -1]
+        )
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
         suppress = (
-            paddle.to_tensor(_as_list(suppress_token_ids), dtype="int64") if suppress_token_ids else None
+            suppression_bias(_as_list(suppress_token_ids), logits.shape[-1]) if suppress_token_ids else None
         )
         # Finished sequences leave the batch: `rows` maps the batch's rows to output rows, and the cache, mask
         # and positions keep only the live ones, so later steps cost what the live sequences need.
@@ -120,13 +132,17 @@ class GenerationMixin:
                     break
                 rows, tok = rows[keep], tok[keep]
                 cache.select(keep)
-                attention_mask = paddle.index_select(attention_mask, keep, axis=0)
+                step_mask = paddle.index_select(step_mask, keep, axis=0)
                 next_pos = paddle.index_select(next_pos, keep, axis=0)
             m = rows.shape[0]
-            attention_mask = paddle.concat([attention_mask, paddle.ones([m, 1], dtype="int64")], axis=1)
             # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest.
-            pos = (next_pos + step).reshape([1, m, 1]).expand([3, m, 1])
-            out = self(tok.unsqueeze(-1), attention_mask, pos, past_key_values=cache)
+            pos = next_pos + step
+            rope = (
+                paddle.gather(rope_cos, pos).reshape([m, 1, -1]),
+                paddle.gather(rope_sin, pos).reshape([m, 1, -1]),
+            )
+            mask = step_mask[:, :, :, : s + step + 1]
+            out = self(tok.unsqueeze(-1), mask, past_key_values=cache, position_embeddings=rope)
             logits = out.logits[:, -1]
 
         completion = paddle.stack(tokens, axis=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import paddle
 import paddle.nn.functional as F
 
@@ -41,15 +42,27 @@ def _sample_top_k(pick_from: paddle.Tensor, top_k: int, top_p: float | None) -> 
     return paddle.take_along_axis(idx, choice, axis=-1).reshape([-1])
 
 
+def suppression_bias(ids, vocab_size: int) -> paddle.Tensor:
+    """An additive float32 (vocab,) row: -inf at `ids`, 0 elsewhere, so that adding it rules those ids out.
+
+    Made once per `generate` call: one broadcast add a step instead of a `put_along_axis` (18 against 360 us
+    for 16 rows here); x + 0 is x, so the rest of the row keeps its exact values.
+    """
+    bias = np.zeros([vocab_size], dtype=np.float32)
+    bias[np.asarray(ids, dtype=np.int64)] = -np.inf
+    return paddle.to_tensor(bias)
+
+
 def next_tokens(
     logits: paddle.Tensor,
     do_sample: bool,
     temperature: float = 1.0,
     top_k: int | None = None,
     top_p: float | None = None,
-    suppress_ids: paddle.Tensor | None = None,
+    suppress: paddle.Tensor | None = None,
 ):
-    """Pick one token per row of logits (b, vocab); `suppress_ids` are never picked.
+    """Pick one token per row of logits (b, vocab); ids where `suppress` (`suppression_bias`) is -inf are never
+    picked.
 
     Returns tokens (b,) and their log-probs (b,) under softmax(logits / temperature), before top-k/top-p
     truncation: the distribution that the GRPO loss recomputes from a forward pass.
@@ -65,17 +78,15 @@ def next_tokens(
     # over 151,936 columns costs 6 ms for 8 rows, logsumexp 16 ms.
     probs = F.softmax(scaled, axis=-1)
     pick_from = scaled
-    if suppress_ids is not None:
-        pick_from = paddle.put_along_axis(
-            scaled, suppress_ids.unsqueeze(0).expand([logits.shape[0], -1]), float("-inf"), axis=-1
-        )
+    if suppress is not None:
+        pick_from = scaled + suppress
     if not do_sample:
         tokens = paddle.argmax(pick_from, axis=-1)
     elif top_k and top_k < logits.shape[-1]:
         tokens = _sample_top_k(pick_from, top_k, top_p)
     elif top_p is not None and top_p < 1.0:
         tokens = paddle.multinomial(F.softmax(filter_top_p(pick_from, top_p), axis=-1), 1).reshape([-1])
-    elif suppress_ids is not None:
+    elif suppress is not None:
         tokens = paddle.multinomial(F.softmax(pick_from, axis=-1), num_samples=1).reshape([-1])
     else:
         tokens = paddle.multinomial(probs, num_samples=1).reshape([-1])

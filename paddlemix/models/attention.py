@@ -37,7 +37,8 @@ def _eager(q, k, v, scale, mask):
     scores = paddle.matmul(qg, k, transpose_y=True)
     if mask is not None:
         # Expanded first: Paddle's CPU add broadcasting over the head axes is ~3x slower than copy + add.
-        full = mask.astype(scores.dtype).unsqueeze(1).expand([b, h_kv, n_rep, s, t])
+        mask = mask if mask.dtype == scores.dtype else mask.astype(scores.dtype)
+        full = mask.unsqueeze(1).expand([b, h_kv, n_rep, s, t])
         scores = scores.reshape([b, h_kv, n_rep, s, t]) + full
     scores = scores.astype("float32")
     # Without autograd the scores are dead after the softmax: overwrite them rather than allocate another

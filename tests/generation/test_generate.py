@@ -9,7 +9,7 @@ import paddle
 import paddle.nn.functional as F
 import pytest
 
-from paddlemix.generation.sampling import filter_top_k, filter_top_p, next_tokens
+from paddlemix.generation.sampling import filter_top_k, filter_top_p, next_tokens, suppression_bias
 from paddlemix.models import AutoModelForConditionalGeneration
 from tests.helpers import golden, tiny_dir
 
@@ -61,6 +61,25 @@ def test_sampled_logprobs_equal_fresh_forward(name):
     assert keep.sum() > 10
     assert diff.max() <= 1e-4
     assert (out.logprobs.numpy()[~keep] == 0).all()
+
+
+@pytest.mark.parametrize("name", ["qwen2_vl_tied", "qwen3_vl_tied"])
+def test_decoding_rotary_rows_are_those_of_get_rope_index_positions(name):
+    # Decoding looks its cos/sin up in `rotary_table`; they must be the rotary of the positions that
+    # get_rope_index gives the completion tokens of the whole sequence, bit for bit.
+    model, inp = load(name), inputs(name)
+    out = model.generate(**inp, max_new_tokens=6, eos_token_id=-5)
+    prompt_len = inp["input_ids"].shape[1]
+    mask = paddle.concat([inp["attention_mask"], paddle.ones([2, 6], dtype="int64")], axis=1)
+    pos, _ = model.get_rope_index(out, inp["image_grid_thw"], mask)
+    completion = pos[:, :, prompt_len:]
+    np.testing.assert_array_equal(completion[0].numpy(), completion[1].numpy())
+    np.testing.assert_array_equal(completion[0].numpy(), completion[2].numpy())
+    cos, sin = model.model.rotary_emb(completion, paddle.float32)
+    table_cos, table_sin = model.rotary_table(int(completion.max()) + 1)
+    ids = completion[0].numpy()
+    np.testing.assert_array_equal(table_cos.numpy()[ids], cos.numpy())
+    np.testing.assert_array_equal(table_sin.numpy()[ids], sin.numpy())
 
 
 def test_prompt_and_images_are_encoded_once_for_g_rollouts():
@@ -199,7 +218,7 @@ def test_sampling_draws_from_the_filtered_distribution(top_k, top_p, suppress):
         masked = paddle.put_along_axis(logits, paddle.to_tensor([suppress]), float("-inf"), axis=-1)
     want = F.softmax(filter_top_p(filter_top_k(masked, top_k), top_p), axis=-1).numpy()[0]
     paddle.seed(0)
-    sup = paddle.to_tensor(suppress, dtype="int64") if suppress else None
+    sup = suppression_bias(suppress, 6) if suppress else None
     rows = logits.expand([20000, 6])
     tokens, lp = next_tokens(rows, True, 1.0, top_k, top_p, sup)
     freq = np.bincount(tokens.numpy(), minlength=6) / 20000
@@ -207,3 +226,13 @@ def test_sampling_draws_from_the_filtered_distribution(top_k, top_p, suppress):
     # The log-probs are those of the unfiltered distribution, whatever was drawn.
     full = F.log_softmax(logits, axis=-1).numpy()[0]
     np.testing.assert_allclose(lp.numpy(), full[tokens.numpy()], rtol=1e-5, atol=1e-6)
+
+
+def test_suppression_bias_rules_out_exactly_the_ids():
+    # Adding the bias must leave every other logit bit for bit (as the put_along_axis it replaces did).
+    logits = np.random.default_rng(0).standard_normal([3, 9]).astype(np.float32)
+    logits[0, 2] = -0.0
+    biased = (paddle.to_tensor(logits) + suppression_bias([1, 7], 9)).numpy()
+    want = logits.copy()
+    want[:, [1, 7]] = -np.inf
+    np.testing.assert_array_equal(biased, want)

@@ -61,6 +61,10 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
             image_token_id=self.config.image_token_id,
         )
 
+    def rotary_table(self, length: int):
+        """The decoder's rotary cos, signed sin (length, head_dim) of positions 0 .. length-1, in the model's dtype."""
+        return self.model.rotary_emb.table(length, self.model.embed_tokens.weight.dtype)
+
     def make_cache(self, batch: int, max_len: int) -> KVCache:
         """An empty KV cache for `batch` rows of up to `max_len` positions, in the model's dtype."""
         c = self.config
@@ -101,6 +105,7 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
         past_key_values: KVCache | None = None,
         inputs_embeds: paddle.Tensor | None = None,
         logits_to_keep: int = 0,
+        position_embeddings: tuple | None = None,
         **unused,
     ) -> CausalLMOutput:
         """Run the model.
@@ -110,20 +115,22 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
         omitted (which needs the whole sequence, so not with a filled cache); pixel_values: (num_patches,
         1176); image_grid_thw: (num_images, 3).
         `logits_to_keep=k` projects only the last k positions, which saves the vocab matmul in generation.
+        `position_embeddings`: the rotary (cos, signed sin) (b, s, head_dim) for position_ids, when the caller
+        has them (generation looks them up in `rotary_table`); position_ids may then be omitted.
         """
         unused.pop("mm_token_type_ids", None)
         if unused:
             raise TypeError(f"unexpected arguments: {sorted(unused)}")
         if inputs_embeds is None:
             inputs_embeds = self.embed(input_ids, pixel_values, image_grid_thw)
-        if position_ids is None:
+        if position_ids is None and position_embeddings is None:
             if past_key_values is not None and past_key_values.length > 0:
                 raise ValueError("position_ids are required when continuing from a filled KV cache")
             if input_ids is None or (attention_mask is not None and attention_mask.ndim == 4):
                 raise ValueError("position_ids are required with inputs_embeds or a 4-D attention_mask")
             mask = attention_mask[:, -input_ids.shape[1] :] if attention_mask is not None else None
             position_ids, _ = self.get_rope_index(input_ids, image_grid_thw, mask)
-        hidden = self.model(inputs_embeds, position_ids, attention_mask, past_key_values)
+        hidden = self.model(inputs_embeds, position_ids, attention_mask, past_key_values, position_embeddings)
         kept = hidden[:, -logits_to_keep:] if logits_to_keep else hidden
         return CausalLMOutput(
             logits=self.lm_logits(kept), hidden_states=hidden, past_key_values=past_key_values

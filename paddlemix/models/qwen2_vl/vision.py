@@ -49,6 +49,13 @@ def apply_rotary(x: paddle.Tensor, cos: paddle.Tensor, sin_signed: paddle.Tensor
     return x * cos + paddle.roll(x, x.shape[-1] // 2, axis=-1) * sin_signed
 
 
+def expand_heads(cos: paddle.Tensor, sin: paddle.Tensor, num_heads: int):
+    """cos, signed sin (n, head_dim) -> (n, heads, head_dim), made once per tower and shared by its blocks:
+    Paddle's CPU multiply broadcasting over the head axis costs several times a same-shape one."""
+    n, d = cos.shape
+    return cos.reshape([n, 1, d]).expand([n, num_heads, d]), sin.reshape([n, 1, d]).expand([n, num_heads, d])
+
+
 class VisionRotaryEmbedding(nn.Layer):
     """Axial 2-D rotary: half the rotary frequencies follow the row, half the column."""
 
@@ -94,14 +101,15 @@ class VisionAttention(nn.Layer):
         self.proj = Linear(dim, dim)
 
     def forward(self, x, cu_seqlens, cos, sin):
-        """x: (n, dim); cos/sin: (n, head_dim) -> (n, dim)."""
+        """x: (n, dim); cos/sin: (n, heads, head_dim) (`expand_heads`) -> (n, dim)."""
         n = x.shape[0]
         q, k, v = self.qkv(x).reshape([n, 3, self.num_heads, self.head_dim]).unbind(axis=1)
-        dtype = q.dtype
-        c, s = cos.unsqueeze(1), sin.unsqueeze(1)
-        qf, kf = q.astype("float32"), k.astype("float32")
-        q = apply_rotary(qf, c, s).astype(dtype)
-        k = apply_rotary(kf, c, s).astype(dtype)
+        if q.dtype == paddle.float32:
+            q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        else:  # the rotary in float32, as transformers
+            dtype = q.dtype
+            q = apply_rotary(q.astype("float32"), cos, sin).astype(dtype)
+            k = apply_rotary(k.astype("float32"), cos, sin).astype(dtype)
         out = attention(q, k, v, scale=self.head_dim**-0.5, backend=self.backend, cu_seqlens=cu_seqlens)
         return self.proj(out.reshape([n, -1]))
 
@@ -188,6 +196,7 @@ class Qwen2VLVisionTransformer(nn.Layer):
         self.check_patches(pixel_values, grid)
         x = self.patch_embed(pixel_values)
         cos, sin = self.rotary_pos_emb(paddle.to_tensor(vision_position_ids(grid, self.merge)))
+        cos, sin = expand_heads(cos, sin, self.config.num_heads)
         cu = image_cu_seqlens(grid)
         x = self.run_blocks(x, [cu] * len(self.blocks), cos, sin)
         return self.merger(x)
