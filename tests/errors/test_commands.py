@@ -12,75 +12,37 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import pytest
-import yaml
 
 from paddlemix.datasets.synthetic import write_counting_layout, write_rec_layout
-from tests.helpers import tiny_dir
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PY = sys.executable
-TRAIN = [PY, "-m", "paddlemix.rl.grpo.train"]
-R1V = [PY, os.path.join(REPO, "eval", "test_r1-v.py")]
-REC = [PY, os.path.join(REPO, "eval", "test_rec.py")]
-RESCORE = [PY, "-m", "paddlemix.evaluation.rescore"]
-SFT = [PY, "-m", "paddlemix.sft.train"]
-DETECTION, GROUNDING, COUNTING, OCR = (
-    [PY, os.path.join(REPO, "eval", f"evaluate_{name}.py")]
-    for name in ("detection", "grounding", "counting", "ocr")
+from tests.errors.more_rows import first_hour_rows, vlm_r1_rows
+from tests.errors.table import (
+    CHECK_LAYOUT,
+    COUNTING,
+    DETECTION,
+    DOCS,
+    GROUNDING,
+    OCR,
+    PREPARE,
+    PY,
+    R1V,
+    REC,
+    REPO,
+    RESCORE,
+    RUN_COUNTING,
+    RUN_GRPO,
+    RUN_REC,
+    SCRIPT_VARS,
+    SFT,
+    SYNTHETIC,
+    TRAIN,
+    Row,
+    train_yaml,
+    write,
 )
-SYNTHETIC = [PY, "-m", "paddlemix.datasets.synthetic"]
-CHECK_LAYOUT = [PY, "-m", "paddlemix.datasets.check_layout"]
-DOCS = [PY, "-m", "paddlemix.config.docs"]
-RUN_GRPO = ["bash", os.path.join(REPO, "scripts", "run_grpo.sh")]
-RUN_COUNTING = ["bash", os.path.join(REPO, "scripts", "run_grpo_counting.sh")]
-RUN_REC = ["bash", os.path.join(REPO, "scripts", "run_grpo_rec.sh")]
-PREPARE = ["bash", os.path.join(REPO, "scripts", "prepare_data.sh")]
-# The seed's launch variables, cleared so a developer's environment does not change the rows.
-SCRIPT_VARS = ("GPUS", "BATCH_SIZE", "PER_DEVICE_BATCH_SIZE", "GRADIENT_ACC", "NUM_GENERATIONS", "DRY_RUN")
-
-
-@dataclass
-class Row:
-    """A bad input: the command, what must be named on stderr, and the exit status."""
-
-    id: str
-    argv: list[str]
-    named: list[str]  # each must appear on stderr (stdout for check_layout's report)
-    status: int = 2
-    env: dict = field(default_factory=dict)
-    debug: bool = False  # --debug: the traceback must be shown
-    stream: str = "stderr"
-    absent: list[str] = field(
-        default_factory=list
-    )  # paths that must not exist afterwards (nothing half-written)
-
-
-def _write(path, text: str) -> str:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return str(path)
-
-
-def _train_yaml(root, name: str, dataset: str, image_root: str | None, model: str, **extra) -> str:
-    """A training YAML on the tiny fixture whose output_dir is root/out-<name>."""
-    cfg = {
-        "model_name_or_path": model,
-        "dataset_name": dataset,
-        "output_dir": os.path.join(root, f"out-{name}"),
-        "max_steps": 1,
-        "num_generations": 2,
-        "max_completion_length": 4,
-        "report_to": "none",
-        **({"image_root": image_root} if image_root else {}),
-        **extra,
-    }
-    return _write(os.path.join(root, f"{name}.yaml"), yaml.safe_dump(cfg))
+from tests.helpers import tiny_dir
 
 
 def _rows(root: str) -> list[Row]:
@@ -95,21 +57,21 @@ def _rows(root: str) -> list[Row]:
     model = tiny_dir("qwen2_vl_tied")
     counting = os.path.join(data, "Counting")
 
-    bad_line = _write(
+    bad_line = write(
         os.path.join(root, "ann", "bad_line.jsonl"),
         json.dumps(records[0]) + "\n" + '{"image": "a.jpg", "prob\n',
     )
-    no_solution = _write(
+    no_solution = write(
         os.path.join(root, "ann", "no_solution.json"),
         json.dumps([records[0], {k: v for k, v in records[1].items() if k != "solution"}]),
     )
-    not_list = _write(os.path.join(root, "ann", "not_list.json"), json.dumps({"records": records}))
-    no_images = _write(
+    not_list = write(os.path.join(root, "ann", "not_list.json"), json.dumps({"records": records}))
+    no_images = write(
         os.path.join(root, "ann", "no_images.json"),
         json.dumps([{**r, "image": f"gone/{i}.jpg"} for i, r in enumerate(records)]),
     )
-    bad_yaml = _write(os.path.join(root, "bad.yaml"), "model:\n  model_name_or_path: [unclosed\n")
-    same_source = _train_yaml(root, "same", good_rec, rec_root, model, save_strategy="no", save_steps=7)
+    bad_yaml = write(os.path.join(root, "bad.yaml"), "model:\n  model_name_or_path: [unclosed\n")
+    same_source = train_yaml(root, "same", good_rec, rec_root, model, save_strategy="no", save_steps=7)
 
     # A checkpoint whose weight file was cut short, and one whose config no longer fits its weights.
     truncated = os.path.join(root, "truncated_model")
@@ -121,7 +83,7 @@ def _rows(root: str) -> list[Row]:
     shutil.copytree(model, mismatched)
     config = json.load(open(os.path.join(mismatched, "config.json"), encoding="utf-8"))
     config["intermediate_size"] = config["intermediate_size"] * 2
-    _write(os.path.join(mismatched, "config.json"), json.dumps(config))
+    write(os.path.join(mismatched, "config.json"), json.dumps(config))
 
     # Checkpoint folders whose config.json, or tokenizer.json, was cut short.
     bad_config_model, bad_tokenizer_model = (
@@ -131,15 +93,15 @@ def _rows(root: str) -> list[Row]:
     for folder, name in ((bad_config_model, "config.json"), (bad_tokenizer_model, "tokenizer.json")):
         shutil.copytree(model, folder)
         text = open(os.path.join(folder, name), encoding="utf-8").read()
-        _write(os.path.join(folder, name), text[: len(text) // 2])
+        write(os.path.join(folder, name), text[: len(text) // 2])
 
     eval_jsonl = os.path.join(counting, "superclevr_test200_counting_problems.jsonl")
     lines = open(eval_jsonl, encoding="utf-8").read().splitlines()
     evals = os.path.join(root, "evals")
-    _write(os.path.join(evals, "broken.jsonl"), lines[0] + "\n" + lines[1][: len(lines[1]) // 2] + "\n")
+    write(os.path.join(evals, "broken.jsonl"), lines[0] + "\n" + lines[1][: len(lines[1]) // 2] + "\n")
     lacking = {k: v for k, v in json.loads(lines[1]).items() if k != "ground_truth"}
-    _write(os.path.join(evals, "lacking.jsonl"), lines[0] + "\n" + json.dumps(lacking) + "\n")
-    _write(os.path.join(evals, "refcoco_val.json"), open(good_rec, encoding="utf-8").read()[:50])
+    write(os.path.join(evals, "lacking.jsonl"), lines[0] + "\n" + json.dumps(lacking) + "\n")
+    write(os.path.join(evals, "refcoco_val.json"), open(good_rec, encoding="utf-8").read()[:50])
     eval_out = os.path.join(root, "eval-logs")
     r1v_args = ["--model_name", "tiny", "--model_path", model, "--data_root", evals, "--image_root", counting]
     r1v_args += ["--output_dir", eval_out, "--batch_size", "2"]
@@ -148,35 +110,33 @@ def _rows(root: str) -> list[Row]:
     loc_args = ["--model_path", model, "--image_dir", counting, "--output_dir", eval_out]
     empty = os.path.join(root, "empty_folder")
     os.makedirs(empty)
-    bad_counting = _write(
+    bad_counting = write(
         os.path.join(root, "pixmo", "pixmo_count_val.jsonl"), lines[0] + "\n" + lines[1][:9] + "\n"
     )
 
     result = {"question": "q", "ground_truth": 3, "model_output": "<answer>3</answer>"}
     results = json.dumps({"accuracy": 100.0, "results": [result] * 3}, indent=2)
-    truncated_results = _write(
-        os.path.join(root, "results", "cut_results.json"), results[: len(results) // 2]
-    )
-    no_list = _write(os.path.join(root, "results", "nolist_results.json"), json.dumps({"accuracy": 1.0}))
-    no_output = _write(
+    truncated_results = write(os.path.join(root, "results", "cut_results.json"), results[: len(results) // 2])
+    no_list = write(os.path.join(root, "results", "nolist_results.json"), json.dumps({"accuracy": 1.0}))
+    no_output = write(
         os.path.join(root, "results", "nooutput_results.json"),
         json.dumps({"results": [{"question": "q", "ground_truth": 3}]}),
     )
 
-    a_file = _write(os.path.join(root, "a_file"), "not a folder\n")
+    a_file = write(os.path.join(root, "a_file"), "not a folder\n")
     downloads = os.path.join(root, "downloads")
-    _write(os.path.join(downloads, "REC.tar"), "this is not a tar archive\n")
+    write(os.path.join(downloads, "REC.tar"), "this is not a tar archive\n")
     layout = os.path.join(root, "layout")
     shutil.copytree(rec_root, os.path.join(layout, "REC"))
-    _write(os.path.join(layout, "REC", "rec_jsons_processed", "refcoco_val.json"), '[{"image": 1}')
+    write(os.path.join(layout, "REC", "rec_jsons_processed", "refcoco_val.json"), '[{"image": 1}')
     tiny_cpu = os.path.join(REPO, "configs", "grpo_tiny_cpu.yaml")
     # issue 21: a REC results file that stores no frame (VLM-R1's, the seed's)
-    frameless = _write(
+    frameless = write(
         os.path.join(root, "results", "rec_results_refcoco_val_m_r1_1.json"),
         json.dumps({"accuracy": 0.0, "results": [{"ground_truth": [0, 0, 9, 9], "model_output": "x"}]}),
     )
     # issue 21: a user's reward that raises, registered by the user's own launcher
-    boom = _write(
+    boom = write(
         os.path.join(root, "boom_train.py"),
         "from paddlemix.rewards import register_reward\n"
         "from paddlemix.rl.grpo.train import main\n"
@@ -189,7 +149,7 @@ def _rows(root: str) -> list[Row]:
         return [os.path.join(root, f"out-{name}")]
 
     def train(name, dataset, image_root=rec_root, model_dir=model, **extra):
-        return [*TRAIN, "--config", _train_yaml(root, name, dataset, image_root, model_dir, **extra)]
+        return [*TRAIN, "--config", train_yaml(root, name, dataset, image_root, model_dir, **extra)]
 
     return [
         # --- python -m paddlemix.rl.grpo.train ---
@@ -252,7 +212,7 @@ def _rows(root: str) -> list[Row]:
         # the command line switches saving off over a YAML that configures it: a warning, and the run goes on
         Row(
             "train/switch-off-warns",
-            [*TRAIN, "--config", _train_yaml(root, "warn", good_rec, rec_root, model, save_steps=7)]
+            [*TRAIN, "--config", train_yaml(root, "warn", good_rec, rec_root, model, save_steps=7)]
             + ["--save_strategy", "no", "--print_config"],
             ["ignoring save_steps: 7", "--save_strategy no"],
             status=0,
@@ -434,7 +394,7 @@ def _rows(root: str) -> list[Row]:
                 PY,
                 boom,
                 "--config",
-                _train_yaml(root, "boom", good_rec, rec_root, model, reward_funcs=["boom"]),
+                train_yaml(root, "boom", good_rec, rec_root, model, reward_funcs=["boom"]),
             ],
             ["'boom'", "ZeroDivisionError: division by zero", "--max_reward_error_fraction"],
         ),
@@ -452,9 +412,9 @@ def _rows(root: str) -> list[Row]:
             absent=out("estimator"),
         ),
         # issue 23
-        *_vlm_r1_rows(root, model),
+        *vlm_r1_rows(root, model),
         # issue 22
-        *_first_hour_rows(root, model, good_rec, rec_root, counting, a_file, empty, loc_args),
+        *first_hour_rows(root, model, good_rec, rec_root, counting, a_file, empty, loc_args),
         # issue 20
         Row(
             "r1v/every-image-missing",
@@ -481,170 +441,6 @@ def _rows(root: str) -> list[Row]:
             ],
             ["refcoco_val", "2 bad image(s)", os.path.join(root, "wrong_images"), "--image_root"],
         ),  # fmt: skip
-    ]
-
-
-def _vlm_r1_rows(root: str, model: str) -> list[Row]:
-    """VLM-R1's general jsonl: its three flags, an unknown method, an unreachable LLM judge."""
-    import socket
-
-    from paddlemix.datasets.synthetic.gui import write_gui_layout
-
-    gui = write_gui_layout(os.path.join(root, "data"), n=2, n_eval=1)
-    train_file, val_file = (
-        os.path.join(gui, "gui_multi-image.jsonl"),
-        os.path.join(gui, "gui_multi-image_val.jsonl"),
-    )
-    typo = _write(os.path.join(root, "ann", "typo_method.jsonl"), open(val_file, encoding="utf-8").read()
-                  .replace('"all_match"', '"all_matc"'))  # fmt: skip
-    # the GUI records name all_match themselves, which would win over --reward_method: these name llm
-    judged = _write(os.path.join(root, "ann", "judged.jsonl"), open(val_file, encoding="utf-8").read()
-                    .replace('"all_match"', '"llm"'))  # fmt: skip
-    with socket.socket() as s:  # a local port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-    gui_yaml = os.path.join(REPO, "configs", "grpo_gui_multi_image.yaml")
-    base = [*TRAIN, "--config", gui_yaml, "--model_name_or_path", model, "--bf16", "false"]
-    evaluate = [
-        PY,
-        os.path.join(REPO, "eval", "evaluate_vlm_r1.py"),
-        "--model_path",
-        model,
-        "--dtype",
-        "float32",
-    ]
-    return [
-        Row(
-            "train/vlm-r1-unknown-reward-method",
-            [*base, "--data_file_paths", train_file, "--image_folders", gui, "--reward_method", "exact"],
-            ["--reward_method 'exact' is unknown", "all_match"],
-            absent=[os.path.join(root, "out-vlm-method")],
-        ),
-        Row(
-            "train/vlm-r1-files-folders-count",
-            [*base, "--data_file_paths", f"{train_file}:{val_file}", "--image_folders", gui],
-            ["2 file(s)", "1 folder(s)"],
-        ),
-        Row(
-            "train/vlm-r1-unreachable-judge",
-            [
-                *base,
-                "--data_file_paths",
-                judged,
-                "--image_folders",
-                gui,
-                "--llm_judge_url",
-                dead,
-                "--llm_judge_timeout",
-                "5",
-                "--output_dir",
-                os.path.join(root, "out-judge"),
-            ],
-            [dead, "unreachable", "--llm_judge_url"],
-        ),  # fmt: skip
-        Row(
-            "eval_vlm_r1/unreachable-judge",
-            [
-                *evaluate,
-                "--data_file_paths",
-                judged,
-                "--image_folders",
-                gui,
-                "--llm_judge_url",
-                dead,
-                "--llm_judge_timeout",
-                "5",
-            ],
-            [dead, "unreachable"],
-        ),  # fmt: skip
-        Row(
-            "eval_vlm_r1/record-unknown-method",
-            [*evaluate, "--data_file_paths", typo, "--image_folders", gui],
-            [f"{typo}:1", "unknown accuracy method 'all_matc'"],
-        ),
-    ]
-
-
-def _first_hour_rows(root, model, good_rec, rec_root, counting, a_file, empty, loc_args) -> list[Row]:
-    """Issue 22's rows: what a new user meets in the first hour (reruns, kept results, pasted flags, paths)."""
-    out = os.path.join(root, "out-rerun")
-    os.makedirs(os.path.join(out, "checkpoint-1"))
-    rerun = _train_yaml(root, "rerun", good_rec, rec_root, model)
-    kept = os.path.join(root, "kept-logs")
-    _write(
-        os.path.join(kept, "r1-v_results_superclevr_test200_counting_problems_tiny_r1_100.json"),
-        json.dumps({"accuracy": 50.0, "results": [], "run": {"model_path": "/elsewhere/other-model"}}),
-    )
-    r1v = ["--model_name", "tiny", "--model_path", model, "--data_root", counting, "--output_dir", kept]
-    r1v += ["--image_root", os.path.join(counting, "superclevr_200"), "--max_new_tokens", "2"]
-    alias = _train_yaml(root, "alias", good_rec, rec_root, model)
-    pasted = ["--torch_dtype", "bfloat16", "--data_seed", "7", "--gradient_checkpointing", "true"]
-    pasted += ["--freeze_vision_modules", "true", "--save_only_model", "true", "--print_config"]
-    return [
-        # a random model never earns accuracy/format: the trainer says so once, in one line
-        Row(
-            "train/no-learning-signal",
-            [*TRAIN, "--config", _train_yaml(root, "nosignal", good_rec, rec_root, model, max_steps=2)]
-            + ["--warn_no_signal_steps", "2"],
-            ["no learning signal: all 1 groups had equal rewards for 2 steps", "rewards were all 0"],
-            status=0,
-        ),
-        Row(
-            "train/output-dir-exists",
-            [*TRAIN, "--config", rerun],
-            [
-                f"--output_dir {out}",
-                "checkpoint-1",
-                "--resume_from_checkpoint auto",
-                "--overwrite_output_dir",
-            ],
-        ),
-        Row(
-            "train/unknown-flags-at-once",
-            [*TRAIN, "--config", alias, "--max_step", "3", "--learning_rat", "1", "--deepspeed", "z3.json"],
-            ["--max_step (did you mean --max_steps?)", "--learning_rat (did you mean --learning_rate?)"]
-            + ["--deepspeed", "--sharding stage2|stage3"],
-        ),
-        Row(
-            "train/seed-flags-accepted",
-            [*TRAIN, "--config", alias, *pasted],
-            ["bf16: true", "seed: 7", "recompute: true", "freeze_vision: true"],
-            status=0,
-            stream="stdout",
-        ),
-        Row(
-            "r1v/results-of-another-model",
-            [*R1V, *r1v],
-            ["r1-v_results_superclevr_test200_counting_problems_tiny_r1_100.json", "/elsewhere/other-model"]
-            + ["--overwrite"],
-        ),
-        Row(
-            "detection/anno-dir-is-a-folder",
-            [*DETECTION, *loc_args, "--anno_dir", empty],
-            [empty, "a folder, not a COCO instances json"],
-        ),
-        Row(
-            "grounding/anno-dir-is-a-file",
-            [*GROUNDING, *loc_args, "--anno_dir", a_file],
-            [a_file, "a file, not the folder of split files"],
-        ),
-        Row(
-            "counting/image-dir-is-a-file",
-            [*COUNTING, "--model_path", model, "--anno_dir", counting, "--image_dir", a_file],
-            [a_file, "a file, not the folder of images"],
-        ),
-        Row(
-            "export/checkpoint-is-a-file",
-            [PY, "-m", "paddlemix.export", "--checkpoint", a_file, "--out", os.path.join(root, "exported")],
-            [a_file, "a file, not a checkpoint folder"],
-        ),
-        Row(
-            "run_grpo/dry-run-last",
-            [*RUN_COUNTING, "--max_steps", "3", "--dry-run"],
-            ["command (in", "max_steps: 3"],
-            status=0,
-            stream="stdout",
-        ),
     ]
 
 
