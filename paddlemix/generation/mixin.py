@@ -95,11 +95,14 @@ class GenerationMixin:
         # Imported here: the models package imports this module for its model classes.
         from ..models.attention import decode_mask
 
-        # Decoded positions run from next_pos up to next_pos + max_new_tokens - 2; their rotary rows are made
-        # once here, per head of q and k stacked, and looked up each step.
-        rope_cos, rope_sin = self.rotary_table(int(next_pos.max()) + max_new_tokens, per_head=True)
+        # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest:
+        # step i of row r is at next_pos[r] + i. The rotary of every (step, row), per head of q and k stacked,
+        # is looked up once here, (steps, n, heads + kv_heads, 1, head_dim); a step takes its contiguous slice.
+        table = self.rotary_table(int(next_pos.max()) + max_new_tokens, per_head=True)
+        at = (paddle.arange(max_new_tokens, dtype="int64").unsqueeze(1) + next_pos.unsqueeze(0)).reshape([-1])
+        rope_steps = [paddle.gather(t, at).reshape([max_new_tokens, n, t.shape[1], 1, t.shape[2]]) for t in table]
         step_mask = decode_mask(
-            attention_mask, max_new_tokens, cfg.num_attention_heads, cfg.num_key_value_heads, rope_cos.dtype
+            attention_mask, max_new_tokens, cfg.num_attention_heads, cfg.num_key_value_heads, table[0].dtype
         )
         cache.projections = self.model.fused_projections()
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
@@ -133,15 +136,12 @@ class GenerationMixin:
                 rows, tok = rows[keep], tok[keep]
                 cache.select(keep)
                 step_mask = paddle.index_select(step_mask, keep, axis=0)
-                next_pos = paddle.index_select(next_pos, keep, axis=0)
-            # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest.
-            pos = next_pos + step
-            rope = tuple(paddle.gather(t, pos).unsqueeze(2) for t in (rope_cos, rope_sin))
+                rope_steps = [paddle.index_select(t, keep, axis=1) for t in rope_steps]
             out = self(
                 inputs_embeds=self.token_embeddings(tok.unsqueeze(-1)),
                 attention_mask=step_mask[..., : s + step + 1],
                 past_key_values=cache,
-                position_embeddings=rope,
+                position_embeddings=(rope_steps[0][step], rope_steps[1][step]),
             )
             logits = out.logits[:, -1]
 
