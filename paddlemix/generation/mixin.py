@@ -100,10 +100,17 @@ class GenerationMixin:
         # is looked up once here, (steps, n, heads + kv_heads, 1, head_dim); a step takes its contiguous slice.
         table = self.rotary_table(int(next_pos.max()) + max_new_tokens, per_head=True)
         at = (paddle.arange(max_new_tokens, dtype="int64").unsqueeze(1) + next_pos.unsqueeze(0)).reshape([-1])
-        rope_steps = [paddle.gather(t, at).reshape([max_new_tokens, n, t.shape[1], 1, t.shape[2]]) for t in table]
+        rope_steps = [
+            paddle.gather(t, at).reshape([max_new_tokens, n, t.shape[1], 1, t.shape[2]]) for t in table
+        ]
+        # The first step sees the prompt and itself; each later step one more key, a zero column.
         step_mask = decode_mask(
-            attention_mask, max_new_tokens, cfg.num_attention_heads, cfg.num_key_value_heads, table[0].dtype
+            paddle.concat([attention_mask, paddle.ones([n, 1], dtype="int64")], axis=1),
+            cfg.num_attention_heads,
+            cfg.num_key_value_heads,
+            table[0].dtype,
         )
+        new_key = paddle.zeros([*step_mask.shape[:-1], 1], dtype=step_mask.dtype)
         cache.projections = self.model.fused_projections()
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
         suppress = (
@@ -136,10 +143,13 @@ class GenerationMixin:
                 rows, tok = rows[keep], tok[keep]
                 cache.select(keep)
                 step_mask = paddle.index_select(step_mask, keep, axis=0)
+                new_key = new_key[: keep.shape[0]]
                 rope_steps = [paddle.index_select(t, keep, axis=1) for t in rope_steps]
+            if step:
+                step_mask = paddle.concat([step_mask, new_key], axis=-1)
             out = self(
                 inputs_embeds=self.token_embeddings(tok.unsqueeze(-1)),
-                attention_mask=step_mask[..., : s + step + 1],
+                attention_mask=step_mask,
                 past_key_values=cache,
                 position_embeddings=(rope_steps[0][step], rope_steps[1][step]),
             )

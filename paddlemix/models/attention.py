@@ -170,17 +170,15 @@ def causal_padding_mask(padding_mask: paddle.Tensor, q_len: int, dtype) -> paddl
     return paddle.where(visible, zero, neg).unsqueeze(1)
 
 
-def decode_mask(padding_mask: paddle.Tensor, new_tokens: int, num_heads: int, num_kv_heads: int, dtype):
-    """Additive masks of all `new_tokens` decoding steps at once: (b, kv_heads, n_rep, 1, t + new_tokens) from a
-    prompt's 0/1 key mask (b, t); step i uses [..., : t + i + 1].
+def decode_mask(padding_mask: paddle.Tensor, num_heads: int, num_kv_heads: int, dtype) -> paddle.Tensor:
+    """Additive mask (b, kv_heads, n_rep, 1, t) of a decoding step over keys with 0/1 mask (b, t).
 
-    A step's one query is the newest position, so it sees every key but the prompt's padding
-    (`causal_padding_mask` with q_len 1, same values). Made once per `generate` call in the grouped scores'
-    shape of `_eager_decode`, so no step or layer rebuilds or expands it.
+    The step's one query is the newest position, so it sees every key but padding (`causal_padding_mask` with
+    q_len 1, same values). Made in the grouped scores' shape of `_eager_decode`, so no layer expands it; a
+    decoding loop appends a zero column a step, which keeps it contiguous (Paddle's CPU add with a strided
+    slice of a wider mask costs ~10x a contiguous one).
     """
     b, t = padding_mask.shape
-    n_rep = num_heads // num_kv_heads
-    visible = paddle.concat([padding_mask.astype("bool"), paddle.ones([b, new_tokens], dtype="bool")], axis=1)
     neg = paddle.full([], paddle.finfo(dtype).min, dtype=dtype)
-    mask = paddle.where(visible, paddle.zeros([], dtype=dtype), neg)
-    return mask.reshape([b, 1, 1, 1, -1]).expand([b, num_kv_heads, n_rep, 1, t + new_tokens])
+    mask = paddle.where(padding_mask.astype("bool"), paddle.zeros([], dtype=dtype), neg)
+    return mask.reshape([b, 1, 1, 1, t]).expand([b, num_kv_heads, num_heads // num_kv_heads, 1, t])

@@ -69,13 +69,11 @@ def test_lora_projections_are_not_fused():
     assert model.model.fused_projections() is None
 
 
-def test_decode_mask_is_the_one_query_causal_mask_of_every_step():
-    padding = paddle.to_tensor([[0, 0, 1, 1], [1, 1, 1, 1]], dtype="int64")
-    masks = decode_mask(padding, 3, num_heads=4, num_kv_heads=2, dtype=paddle.float32)
-    assert masks.shape == [2, 2, 2, 1, 7]
-    for step in range(3):
-        keys = paddle.concat([padding, paddle.ones([2, step + 1], dtype="int64")], axis=1)
-        want = causal_padding_mask(keys, 1, paddle.float32).numpy()  # (b, 1, 1, t)
-        got = masks[..., : 4 + step + 1].numpy()
-        for head in np.ndindex(2, 2):
-            np.testing.assert_array_equal(got[:, head[0], head[1]], want[:, 0])
+def test_decode_mask_is_the_one_query_causal_mask_in_the_grouped_shape():
+    keys = paddle.to_tensor([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]], dtype="int64")
+    got = decode_mask(keys, num_heads=4, num_kv_heads=2, dtype=paddle.float32).numpy()
+    assert got.shape == (2, 2, 2, 1, 5)
+    want = causal_padding_mask(keys, 1, paddle.float32).numpy()  # (b, 1, 1, t)
+    for kv_head, rep in np.ndindex(2, 2):
+        np.testing.assert_array_equal(got[:, kv_head, rep], want[:, 0])
+    assert (got[0, ..., :2] < -1e38).all() and (got[0, ..., 2:] == 0).all()
