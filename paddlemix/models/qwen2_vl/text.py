@@ -94,7 +94,7 @@ class Qwen2Attention(nn.Layer):
         when a projection is not a plain `Linear` (e.g. LoRA-wrapped).
 
         One GEMM a decoding step instead of three: each output column is the same dot product either way
-        (checked bitwise in tests/models/test_decode_step.py). Made per `generate` call, so training, the state
+        (checked bitwise in tests/generation/test_decode_step.py). Made per `generate` call, so training, the state
         dict and adapters never see it.
         """
         layers = (self.q_proj, self.k_proj, self.v_proj)
@@ -200,7 +200,8 @@ class Qwen2VLTextModel(nn.Layer):
         position_embeddings: tuple | None = None,
     ) -> paddle.Tensor:
         """inputs_embeds: (b, s, hidden); position_ids: (3, b, s); attention_mask: (b, past + s) 0/1, or a
-        ready additive mask (b, 1, s, past + s) (e.g. block-diagonal causal for packed samples; eager math).
+        ready additive mask (b, 1, s, past + s) (e.g. block-diagonal causal for packed samples; eager math), or
+        while decoding one token a row `decode_mask`'s (b, kv_heads, n_rep, 1, past + 1).
         position_embeddings: (cos, signed sin) (b, s, head_dim) of position_ids when already known, or already
         per head (b, heads + kv_heads, s, head_dim) (rows of `rotary_emb.table` while decoding); position_ids
         are then not read.
