@@ -31,7 +31,8 @@ def _as_list(x):
 
 
 class GenerationMixin:
-    """Adds `generate` to a model with `config`, `get_rope_index` and `make_cache`."""
+    """Adds `generate` to a model with `config`, `get_rope_index`, `make_cache`, `rotary_table`,
+    `token_embeddings` and a decoder `model` with `fused_projections`."""
 
     @paddle.no_grad()
     def generate(
@@ -91,18 +92,26 @@ class GenerationMixin:
             next_pos = paddle.repeat_interleave(next_pos, g, axis=0)
             input_ids = paddle.repeat_interleave(input_ids, g, axis=0)
         n = b * g
-        # Decoded positions run from next_pos up to next_pos + max_new_tokens - 2; their rotary rows are made
-        # once here and looked up each step.
-        rope_cos, rope_sin = self.rotary_table(int(next_pos.max()) + max_new_tokens)
-        # A decoding step's query is the newest position, so its additive mask (n, 1, 1, s + step + 1) hides
-        # only the prompt's padding (the values of `causal_padding_mask`); it is built once for all steps and
-        # sliced, instead of rebuilt each step.
-        dtype = rope_cos.dtype
-        visible = paddle.concat([attention_mask, paddle.ones([n, max_new_tokens], dtype="int64")], axis=1)
-        neg = paddle.full([], paddle.finfo(dtype).min, dtype=dtype)
-        step_mask = paddle.where(visible.astype("bool"), paddle.zeros([], dtype=dtype), neg).reshape(
-            [n, 1, 1, -1]
+        # Imported here: the models package imports this module for its model classes.
+        from ..models.attention import decode_mask
+
+        # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest:
+        # step i of row r is at next_pos[r] + i. The rotary of every (step, row), per head of q and k stacked,
+        # is looked up once here, (steps, n, heads + kv_heads, 1, head_dim); a step takes its contiguous slice.
+        table = self.rotary_table(int(next_pos.max()) + max_new_tokens, per_head=True)
+        at = (paddle.arange(max_new_tokens, dtype="int64").unsqueeze(1) + next_pos.unsqueeze(0)).reshape([-1])
+        rope_steps = [
+            paddle.gather(t, at).reshape([max_new_tokens, n, t.shape[1], 1, t.shape[2]]) for t in table
+        ]
+        # The first step sees the prompt and itself; each later step one more key, a zero column.
+        step_mask = decode_mask(
+            paddle.concat([attention_mask, paddle.ones([n, 1], dtype="int64")], axis=1),
+            cfg.num_attention_heads,
+            cfg.num_key_value_heads,
+            table[0].dtype,
         )
+        new_key = paddle.zeros([*step_mask.shape[:-1], 1], dtype=step_mask.dtype)
+        cache.projections = self.model.fused_projections()
         eos_t = paddle.to_tensor(eos or [-1], dtype="int64")
         suppress = (
             suppression_bias(_as_list(suppress_token_ids), logits.shape[-1]) if suppress_token_ids else None
@@ -112,13 +121,14 @@ class GenerationMixin:
         rows = paddle.arange(n, dtype="int64")
         pad_row = paddle.full([n], pad_token_id, dtype="int64")
         tokens, logprobs, alive = [], [], []
+        all_alive = paddle.ones([n], dtype="int64")
         for step in range(max_new_tokens):
             tok, lp = next_tokens(logits, do_sample, temperature, top_k, top_p, suppress)
             tok = tok.astype("int64")
             if rows.shape[0] == n:
                 tokens.append(tok)
                 logprobs.append(lp)
-                alive.append(paddle.ones([n], dtype="int64"))
+                alive.append(all_alive)
             else:
                 tokens.append(paddle.scatter(pad_row, rows, tok))
                 logprobs.append(paddle.scatter(paddle.zeros([n], dtype=lp.dtype), rows, lp))
@@ -133,16 +143,16 @@ class GenerationMixin:
                 rows, tok = rows[keep], tok[keep]
                 cache.select(keep)
                 step_mask = paddle.index_select(step_mask, keep, axis=0)
-                next_pos = paddle.index_select(next_pos, keep, axis=0)
-            m = rows.shape[0]
-            # Every decoded token sits at the same id on all three M-RoPE axes, right after the prompt's largest.
-            pos = next_pos + step
-            rope = (
-                paddle.gather(rope_cos, pos).reshape([m, 1, -1]),
-                paddle.gather(rope_sin, pos).reshape([m, 1, -1]),
+                new_key = new_key[: keep.shape[0]]
+                rope_steps = [paddle.index_select(t, keep, axis=1) for t in rope_steps]
+            if step:
+                step_mask = paddle.concat([step_mask, new_key], axis=-1)
+            out = self(
+                inputs_embeds=self.token_embeddings(tok.unsqueeze(-1)),
+                attention_mask=step_mask,
+                past_key_values=cache,
+                position_embeddings=(rope_steps[0][step], rope_steps[1][step]),
             )
-            mask = step_mask[:, :, :, : s + step + 1]
-            out = self(tok.unsqueeze(-1), mask, past_key_values=cache, position_embeddings=rope)
             logits = out.logits[:, -1]
 
         completion = paddle.stack(tokens, axis=1)

@@ -15,6 +15,11 @@ import paddle
 import paddle.nn.functional as F
 
 
+def cast(x: paddle.Tensor, dtype) -> paddle.Tensor:
+    """x in `dtype`; x itself when it already is, so that no cast op is dispatched."""
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
 def repeat_kv(x: paddle.Tensor, n_rep: int) -> paddle.Tensor:
     """Repeat grouped kv heads: (b, h_kv, s, d) -> (b, h_kv * n_rep, s, d)."""
     if n_rep == 1:
@@ -37,7 +42,7 @@ def _eager(q, k, v, scale, mask):
     scores = paddle.matmul(qg, k, transpose_y=True)
     if mask is not None:
         # Expanded first: Paddle's CPU add broadcasting over the head axes is ~3x slower than copy + add.
-        mask = mask if mask.dtype == scores.dtype else mask.astype(scores.dtype)
+        mask = cast(mask, scores.dtype)
         full = mask.unsqueeze(1).expand([b, h_kv, n_rep, s, t])
         scores = scores.reshape([b, h_kv, n_rep, s, t]) + full
     scores = scores.astype("float32")
@@ -121,7 +126,26 @@ def attention(
         return _eager_varlen(q, k, v, scale, cu_seqlens)
     if backend == "flash" and padding_mask is not None and q.shape[2] == k.shape[2] and q.shape[2] > 1:
         return _flash_text(q, k, v, scale, padding_mask)
+    if mask is not None and mask.ndim == 5:
+        return _eager_decode(q, k, v, scale, mask)
     return _eager(q, k, v, scale, mask)
+
+
+def _eager_decode(q, k, v, scale, mask):
+    """`_eager`'s math for one query a row (a decoding step): q (b, h, 1, d), k/v (b, h_kv, t, d), mask additive
+    (b, h_kv, n_rep, 1, t) already in the scores' shape (`decode_mask`) -> (b, 1, h, d).
+
+    A step is ~25 small ops a layer, so it skips what `_eager` needs for long queries: the per-layer mask
+    expansion (made once per `generate` call instead) and the final transpose (a reshape when s == 1).
+    """
+    b, h, _, d = q.shape
+    h_kv, t = k.shape[1], k.shape[2]
+    n_rep = h // h_kv
+    scores = paddle.matmul((q * scale).reshape([b, h_kv, n_rep, d]), k, transpose_y=True)
+    scores = cast(scores.reshape([b, h_kv, n_rep, 1, t]) + mask, paddle.float32)
+    probs = F.softmax_(scores, axis=-1) if scores.stop_gradient else F.softmax(scores, axis=-1)
+    probs = cast(probs, q.dtype).reshape([b, h_kv, n_rep, t])
+    return paddle.matmul(probs, v).reshape([b, 1, h, d])
 
 
 def causal_padding_mask(padding_mask: paddle.Tensor, q_len: int, dtype) -> paddle.Tensor:
@@ -144,3 +168,17 @@ def causal_padding_mask(padding_mask: paddle.Tensor, q_len: int, dtype) -> paddl
     visible = paddle.logical_and(causal, padding_mask.astype("bool").unsqueeze(1))
     visible = paddle.logical_or(visible, (k_pos == q_pos).unsqueeze(0))
     return paddle.where(visible, zero, neg).unsqueeze(1)
+
+
+def decode_mask(padding_mask: paddle.Tensor, num_heads: int, num_kv_heads: int, dtype) -> paddle.Tensor:
+    """Additive mask (b, kv_heads, n_rep, 1, t) of a decoding step over keys with 0/1 mask (b, t).
+
+    The step's one query is the newest position, so it sees every key but padding (`causal_padding_mask` with
+    q_len 1, same values). Made in the grouped scores' shape of `_eager_decode`, so no layer expands it; a
+    decoding loop appends a zero column a step, which keeps it contiguous (Paddle's CPU add with a strided
+    slice of a wider mask costs ~10x a contiguous one).
+    """
+    b, t = padding_mask.shape
+    neg = paddle.full([], paddle.finfo(dtype).min, dtype=dtype)
+    mask = paddle.where(padding_mask.astype("bool"), paddle.zeros([], dtype=dtype), neg)
+    return mask.reshape([b, 1, 1, 1, t]).expand([b, num_kv_heads, num_heads // num_kv_heads, 1, t])

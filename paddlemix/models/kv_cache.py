@@ -18,6 +18,9 @@ class KVCache:
         self.values = [paddle.zeros(shape, dtype=dtype) for _ in range(num_layers)]
         self.max_len = max_len
         self.length = 0
+        # Per-layer fused q/k/v weights for one-token steps (`Qwen2Attention.fused_qkv`), set by `generate`
+        # for the length of one call; None runs the separate projections.
+        self.projections: list | None = None
 
     @property
     def batch_size(self) -> int:

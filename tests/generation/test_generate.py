@@ -135,7 +135,7 @@ def test_finished_sequences_leave_the_batch_and_the_rest_decode_unchanged():
     widths, original = [], model.forward
 
     def counting(*args, **kwargs):
-        widths.append(args[0].shape[0])
+        widths.append((args[0] if args else kwargs["inputs_embeds"]).shape[0])  # prefill ids, step embeddings
         return original(*args, **kwargs)
 
     model.forward = counting

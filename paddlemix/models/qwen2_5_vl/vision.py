@@ -91,7 +91,7 @@ class Qwen2_5_VLVisionTransformer(Qwen2VLVisionTransformer):
 
         x = to_windows(self.patch_embed(pixel_values))
         cos, sin = self.rotary_pos_emb(paddle.to_tensor(vision_position_ids(grid, self.merge)))
-        cos, sin = expand_heads(to_windows(cos), to_windows(sin), c.num_heads)
+        cos, sin = expand_heads(to_windows(cos), c.num_heads), expand_heads(to_windows(sin), c.num_heads)
         cu_full = image_cu_seqlens(grid)
         full = set(c.fullatt_block_indexes)
         segments = [cu_full if i in full else cu_window for i in range(len(self.blocks))]

@@ -19,7 +19,7 @@ from ..linear import Linear
 from .configuration import Qwen2VLConfig
 from .rope_index import get_rope_index
 from .text import Qwen2VLTextModel
-from .vision import Qwen2VLVisionTransformer
+from .vision import Qwen2VLVisionTransformer, expand_heads
 
 
 @dataclass
@@ -61,15 +61,25 @@ class Qwen2VLForConditionalGeneration(PretrainedModel, GenerationMixin):
             image_token_id=self.config.image_token_id,
         )
 
-    def rotary_table(self, length: int):
-        """The decoder's rotary cos, signed sin (length, head_dim) of positions 0 .. length-1, in the model's dtype."""
-        return self.model.rotary_emb.table(length, self.model.embed_tokens.weight.dtype)
+    def rotary_table(self, length: int, per_head: bool = False):
+        """The decoder's rotary cos, signed sin (length, head_dim) of positions 0 .. length-1, in the model's dtype;
+        `per_head`: (length, heads + kv_heads, head_dim), the rows a decoding step rotates q and k stacked with."""
+        cos, sin = self.model.rotary_emb.table(length, self.model.embed_tokens.weight.dtype)
+        if not per_head:
+            return cos, sin
+        heads = self.config.num_attention_heads + self.config.num_key_value_heads
+        return expand_heads(cos, heads), expand_heads(sin, heads)
 
     def make_cache(self, batch: int, max_len: int) -> KVCache:
         """An empty KV cache for `batch` rows of up to `max_len` positions, in the model's dtype."""
         c = self.config
         dtype = self.model.embed_tokens.weight.dtype
         return KVCache(c.num_hidden_layers, batch, c.num_key_value_heads, max_len, c.head_dim, dtype)
+
+    def token_embeddings(self, input_ids) -> paddle.Tensor:
+        """Embeddings (b, s, hidden) of text-only ids, without Qwen3-VL's DeepStack lanes (zeros for text), as a
+        decoding step feeds them."""
+        return self.model.embed_tokens(input_ids)
 
     def embed(self, input_ids, pixel_values=None, image_grid_thw=None) -> paddle.Tensor:
         """Token embeddings (b, s, hidden) with the image placeholders replaced by vision features."""

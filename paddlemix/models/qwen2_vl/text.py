@@ -13,12 +13,12 @@ import paddle.nn as nn
 from paddle.distributed.fleet.utils import recompute
 
 from ..activations import get_activation
-from ..attention import attention, causal_padding_mask
+from ..attention import attention, cast, causal_padding_mask
 from ..kv_cache import KVCache
 from ..linear import Linear
 from ..rms_norm import RMSNorm
 from .configuration import Qwen2VLConfig
-from .vision import apply_rotary, signed_sin
+from .vision import apply_rotary, expand_heads, signed_sin
 
 
 class MRotaryEmbedding(nn.Layer):
@@ -47,21 +47,6 @@ class MRotaryEmbedding(nn.Layer):
         pos = paddle.arange(length, dtype="int64").reshape([1, 1, length]).expand([3, 1, length])
         cos, sin = self(pos, dtype)
         return cos[0], sin[0]
-
-
-def heads_rotary(cos: paddle.Tensor, sin: paddle.Tensor, num_heads: int, num_kv_heads: int) -> tuple:
-    """cos, signed sin (b, s, head_dim) -> (cos_q, sin_q) (b, heads, s, head_dim), (cos_k, sin_k) (b, kv_heads, s, head_dim).
-
-    Expanded once per forward and shared by every layer: Paddle's CPU multiply broadcasting over the head axis
-    costs several times a same-shape multiply, forward and backward (rotary of a (16, 8, 180, 8) q: 23 -> 8 ms
-    forward + backward). The products are the same floats either way.
-    """
-    b, s, d = cos.shape
-    c, sn = cos.reshape([b, 1, s, d]), sin.reshape([b, 1, s, d])
-    cos_q, sin_q = c.expand([b, num_heads, s, d]), sn.expand([b, num_heads, s, d])
-    if num_kv_heads == num_heads:
-        return cos_q, sin_q, cos_q, sin_q
-    return cos_q, sin_q, c.expand([b, num_kv_heads, s, d]), sn.expand([b, num_kv_heads, s, d])
 
 
 class Qwen2MLP(nn.Layer):
@@ -104,13 +89,59 @@ class Qwen2Attention(nn.Layer):
         v = self.v_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
         return q, k, v
 
+    def fused_qkv(self) -> tuple | None:
+        """q/k/v weights side by side (hidden, (heads + 2 kv_heads) * head_dim) and biases (1, ...), or None
+        when a projection is not a plain `Linear` (e.g. LoRA-wrapped).
+
+        One GEMM a decoding step instead of three: each output column is the same dot product either way
+        (checked bitwise in tests/generation/test_decode_step.py). Made per `generate` call, so training, the state
+        dict and adapters never see it.
+        """
+        layers = (self.q_proj, self.k_proj, self.v_proj)
+        if any(type(p) is not Linear for p in layers):
+            return None
+        weight = paddle.concat([p.weight for p in layers], axis=1)
+        if self.q_proj.bias is None:
+            return weight, None
+        return weight, paddle.concat([p.bias for p in layers]).unsqueeze(0)
+
+    def decode_qk(self, qkv):
+        """A step's fused projections (b, heads + 2 kv_heads, 1, head_dim) -> q and k stacked
+        (b, heads + kv_heads, 1, head_dim) before rotary, and v (b, kv_heads, 1, head_dim)."""
+        return paddle.split(qkv, [self.num_heads + self.num_kv_heads, self.num_kv_heads], axis=1)
+
+    def decode_project(self, x, fused, rope):
+        """One token a row: x (b, 1, hidden) -> q, k, v after rotary, with one GEMM and one rotary for q and k
+        together; rope: cos, signed sin (b, heads + kv_heads, 1, head_dim)."""
+        b = x.shape[0]
+        weight, bias = fused
+        flat = x.reshape([b, -1])
+        qkv = paddle.matmul(flat, weight) if bias is None else paddle.addmm(bias, flat, weight)
+        qk, v = self.decode_qk(qkv.reshape([b, -1, 1, self.head_dim]))
+        q, k = paddle.split(apply_rotary(qk, *rope), [self.num_heads, self.num_kv_heads], axis=1)
+        return q, k, v
+
     def forward(self, x, rope, mask, cache: KVCache | None, padding_mask):
-        """x: (b, s, hidden); rope: `heads_rotary`'s four tensors; mask: additive (b, 1, s, t) -> (b, s, hidden)."""
+        """x: (b, s, hidden) -> (b, s, hidden).
+
+        rope: cos, signed sin per head, either (cos_q, sin_q, cos_k, sin_k) (b, heads or kv_heads, s, head_dim)
+        or, from `generate`, (cos, sin) (b, heads + kv_heads, s, head_dim) for q and k stacked.
+        mask: additive (b, 1, s, t), or `decode_mask`'s (b, kv_heads, n_rep, 1, t) for one-token steps.
+        """
         b, s, _ = x.shape
-        q, k, v = self.project(x)
-        cos_q, sin_q, cos_k, sin_k = rope
-        q = apply_rotary(q, cos_q, sin_q)
-        k = apply_rotary(k, cos_k, sin_k)
+        projections = getattr(cache, "projections", None)  # only a generating `KVCache` has them
+        fused = projections[self.layer_idx] if projections else None
+        if fused is not None and s == 1 and len(rope) == 2:
+            q, k, v = self.decode_project(x, fused, rope)
+        else:
+            q, k, v = self.project(x)
+            if len(rope) == 2:
+                heads = [self.num_heads, self.num_kv_heads]
+                (cos_q, cos_k), (sin_q, sin_k) = (paddle.split(t, heads, axis=1) for t in rope)
+            else:
+                cos_q, sin_q, cos_k, sin_k = rope
+            q = apply_rotary(q, cos_q, sin_q)
+            k = apply_rotary(k, cos_k, sin_k)
         if cache is not None:
             k, v = cache.update(self.layer_idx, k, v)
         out = attention(
@@ -151,6 +182,11 @@ class Qwen2VLTextModel(nn.Layer):
         self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps)
         self.rotary_emb = self.rotary_class(config.head_dim, config.rope_theta, config.mrope_section)
 
+    def fused_projections(self) -> list | None:
+        """Every layer's `fused_qkv`, or None when a layer has none."""
+        fused = [layer.self_attn.fused_qkv() for layer in self.layers]
+        return None if any(f is None for f in fused) else fused
+
     def split_inputs(self, inputs_embeds: paddle.Tensor):
         """(layer-0 input (b, s, hidden), per-layer additions); Qwen2-VL adds nothing after a layer."""
         return inputs_embeds, []
@@ -164,9 +200,11 @@ class Qwen2VLTextModel(nn.Layer):
         position_embeddings: tuple | None = None,
     ) -> paddle.Tensor:
         """inputs_embeds: (b, s, hidden); position_ids: (3, b, s); attention_mask: (b, past + s) 0/1, or a
-        ready additive mask (b, 1, s, past + s) (e.g. block-diagonal causal for packed samples; eager math).
-        position_embeddings: (cos, signed sin) (b, s, head_dim) of position_ids when already known (rows of
-        `rotary_emb.table` while decoding); position_ids are then not read.
+        ready additive mask (b, 1, s, past + s) (e.g. block-diagonal causal for packed samples; eager math), or
+        while decoding one token a row `decode_mask`'s (b, kv_heads, n_rep, 1, past + 1).
+        position_embeddings: (cos, signed sin) (b, s, head_dim) of position_ids when already known, or already
+        per head (b, heads + kv_heads, s, head_dim) (rows of `rotary_emb.table` while decoding); position_ids
+        are then not read.
 
         Returns the normed hidden states (b, s, hidden). A given cache is filled with this call's keys/values.
         """
@@ -180,17 +218,22 @@ class Qwen2VLTextModel(nn.Layer):
                 f"input adds {s}"
             )
         dtype = inputs_embeds.dtype
-        if attention_mask.ndim == 4:
-            mask = attention_mask if attention_mask.dtype == dtype else attention_mask.astype(dtype)
+        if attention_mask.ndim >= 4:
+            mask = cast(attention_mask, dtype)
             padding_mask = None
         else:
             mask = causal_padding_mask(attention_mask, s, dtype)
             padding_mask = attention_mask if past == 0 else None
-        if position_embeddings is None:
-            cos, sin = self.rotary_emb(position_ids, dtype)
+        if position_embeddings is not None and position_embeddings[0].ndim == 4:
+            rope = position_embeddings
         else:
-            cos, sin = position_embeddings
-        rope = heads_rotary(cos, sin, self.config.num_attention_heads, self.config.num_key_value_heads)
+            cos, sin = position_embeddings or self.rotary_emb(position_ids, dtype)
+            heads, kv_heads = self.config.num_attention_heads, self.config.num_key_value_heads
+            cos_q, sin_q = expand_heads(cos, heads), expand_heads(sin, heads)
+            if kv_heads == heads:
+                rope = (cos_q, sin_q, cos_q, sin_q)
+            else:
+                rope = (cos_q, sin_q, expand_heads(cos, kv_heads), expand_heads(sin, kv_heads))
         h, injections = self.split_inputs(inputs_embeds)
         for i, layer in enumerate(self.layers):
             if self.config.recompute and self.training and cache is None:

@@ -49,11 +49,15 @@ def apply_rotary(x: paddle.Tensor, cos: paddle.Tensor, sin_signed: paddle.Tensor
     return x * cos + paddle.roll(x, x.shape[-1] // 2, axis=-1) * sin_signed
 
 
-def expand_heads(cos: paddle.Tensor, sin: paddle.Tensor, num_heads: int):
-    """cos, signed sin (n, head_dim) -> (n, heads, head_dim), made once per tower and shared by its blocks:
-    Paddle's CPU multiply broadcasting over the head axis costs several times a same-shape one."""
-    n, d = cos.shape
-    return cos.reshape([n, 1, d]).expand([n, num_heads, d]), sin.reshape([n, 1, d]).expand([n, num_heads, d])
+def expand_heads(x: paddle.Tensor, num_heads: int) -> paddle.Tensor:
+    """Rotary cos or signed sin (n, ..., head_dim) -> (n, heads, ..., head_dim), e.g. the vision tower's
+    (n, d) -> (n, heads, d) or the decoder's (b, s, d) -> (b, heads, s, d).
+
+    Expanded once per forward and shared by every layer or block: Paddle's CPU multiply broadcasting over the
+    head axis costs several times a same-shape multiply, forward and backward (rotary of a (16, 8, 180, 8) q:
+    23 -> 8 ms forward + backward). The products are the same floats either way.
+    """
+    return x.unsqueeze(1).expand([x.shape[0], num_heads, *x.shape[1:]])
 
 
 class VisionRotaryEmbedding(nn.Layer):
@@ -196,7 +200,7 @@ class Qwen2VLVisionTransformer(nn.Layer):
         self.check_patches(pixel_values, grid)
         x = self.patch_embed(pixel_values)
         cos, sin = self.rotary_pos_emb(paddle.to_tensor(vision_position_ids(grid, self.merge)))
-        cos, sin = expand_heads(cos, sin, self.config.num_heads)
+        cos, sin = expand_heads(cos, self.config.num_heads), expand_heads(sin, self.config.num_heads)
         cu = image_cu_seqlens(grid)
         x = self.run_blocks(x, [cu] * len(self.blocks), cos, sin)
         return self.merger(x)

@@ -77,6 +77,11 @@ class Qwen3Attention(Qwen2Attention):
         q, k, v = super().project(x)
         return self.q_norm(q), self.k_norm(k), v
 
+    def decode_qk(self, qkv):
+        """Qwen2's split, with q_norm / k_norm over each head before q and k are stacked."""
+        q, k, v = paddle.split(qkv, [self.num_heads, self.num_kv_heads, self.num_kv_heads], axis=1)
+        return paddle.concat([self.q_norm(q), self.k_norm(k)], axis=1), v
+
 
 class Qwen3DecoderLayer(Qwen2DecoderLayer):
     """Qwen2's pre-norm block with Qwen3 attention."""

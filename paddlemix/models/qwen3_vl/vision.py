@@ -166,7 +166,7 @@ class Qwen3VLVisionTransformer(Qwen2VLVisionTransformer):
         pos = (taps * paddle.to_tensor(weight).astype(taps.dtype).unsqueeze(-1)).sum(axis=1)
         x = x + pos.astype(x.dtype)
         cos, sin = self.rotary_pos_emb(paddle.to_tensor(vision_position_ids(grid, self.merge)))
-        cos, sin = expand_heads(cos, sin, self.config.num_heads)
+        cos, sin = expand_heads(cos, self.config.num_heads), expand_heads(sin, self.config.num_heads)
         cu = image_cu_seqlens(grid)
         deepstack = []
         for i, blk in enumerate(self.blocks):
