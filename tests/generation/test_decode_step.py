@@ -77,3 +77,16 @@ def test_decode_mask_is_the_one_query_causal_mask_in_the_grouped_shape():
     for kv_head, rep in np.ndindex(2, 2):
         np.testing.assert_array_equal(got[:, kv_head, rep], want[:, 0])
     assert (got[0, ..., :2] < -1e38).all() and (got[0, ..., 2:] == 0).all()
+
+
+def test_projections_past_the_size_limit_are_not_fused(monkeypatch):
+    from paddlemix.models.qwen2_vl import text
+
+    model = load("qwen2_5_vl_tied")
+    layers = model.model.layers
+    qkv_bytes = sum(4 * int(np.prod(p.weight.shape)) for layer in layers for p in layer.self_attn.qkv_layers())
+    assert model.model.fused_projections() is not None  # the tiny model is far under the limit
+    monkeypatch.setattr(text, "FUSED_QKV_MAX_BYTES", qkv_bytes)
+    assert model.model.fused_projections() is not None  # at the limit: fused
+    monkeypatch.setattr(text, "FUSED_QKV_MAX_BYTES", qkv_bytes - 1)
+    assert model.model.fused_projections() is None

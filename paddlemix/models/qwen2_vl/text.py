@@ -7,6 +7,8 @@ ids; see `rope_index.py` for how they are made.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import paddle
 import paddle.nn as nn
@@ -89,6 +91,10 @@ class Qwen2Attention(nn.Layer):
         v = self.v_proj(x).reshape([b, s, self.num_kv_heads, self.head_dim]).transpose([0, 2, 1, 3])
         return q, k, v
 
+    def qkv_layers(self) -> tuple:
+        """The q, k and v projections."""
+        return self.q_proj, self.k_proj, self.v_proj
+
     def fused_qkv(self) -> tuple | None:
         """q/k/v weights side by side (hidden, (heads + 2 kv_heads) * head_dim) and biases (1, ...), or None
         when a projection is not a plain `Linear` (e.g. LoRA-wrapped).
@@ -97,7 +103,7 @@ class Qwen2Attention(nn.Layer):
         (checked bitwise in tests/generation/test_decode_step.py). Made per `generate` call, so training, the state
         dict and adapters never see it.
         """
-        layers = (self.q_proj, self.k_proj, self.v_proj)
+        layers = self.qkv_layers()
         if any(type(p) is not Linear for p in layers):
             return None
         weight = paddle.concat([p.weight for p in layers], axis=1)
@@ -168,6 +174,12 @@ class Qwen2DecoderLayer(nn.Layer):
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
+# The fused copy lives beside the weights for one `generate` call. It pays where a decoding step is bound by
+# dispatch (small widths: three GEMMs become one), not where the GEMMs dominate; past this size (Qwen2-VL-2B's
+# 28 layers: ~0.9 GB in float32, 8B's ~3.6 GB) the memory is worth more than the saved calls.
+FUSED_QKV_MAX_BYTES = 256 << 20
+
+
 class Qwen2VLTextModel(nn.Layer):
     """Token embeddings, decoder layers and the final norm (hub prefix `model.`)."""
 
@@ -183,8 +195,12 @@ class Qwen2VLTextModel(nn.Layer):
         self.rotary_emb = self.rotary_class(config.head_dim, config.rope_theta, config.mrope_section)
 
     def fused_projections(self) -> list | None:
-        """Every layer's `fused_qkv`, or None when a layer has none."""
-        fused = [layer.self_attn.fused_qkv() for layer in self.layers]
+        """Every layer's `fused_qkv`, or None when a layer has none or the copies would exceed `FUSED_QKV_MAX_BYTES`."""
+        attns = [layer.self_attn for layer in self.layers]
+        size = sum(math.prod(p.weight.shape) * p.weight.element_size() for a in attns for p in a.qkv_layers())
+        if size > FUSED_QKV_MAX_BYTES:
+            return None
+        fused = [a.fused_qkv() for a in attns]
         return None if any(f is None for f in fused) else fused
 
     def split_inputs(self, inputs_embeds: paddle.Tensor):
