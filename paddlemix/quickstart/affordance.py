@@ -38,6 +38,9 @@ REWARDS = "accuracy,format,aff_non_repeat,aff_box_num,aff_recognition"  # the se
 # the tiny tokenizer ("yellow", "wedge" and two-digit coordinates are the long ones); a budget of 120 cut most
 # answers before "</answer>", which scores 0 in the eval and in every reward that reads the answer.
 ANSWER_TOKENS = 144
+# `--prompt`: Affordance-R1's prompt (mode "train"/"eval" of tasks/affordance.py), or its first sentence (mode
+# "question"), which every record then names in `prompt_mode`.
+PROMPTS = ("seed", "question")
 
 
 def board_affordance(rng: random.Random, min_objects: int, max_objects: int):
@@ -70,6 +73,7 @@ class AffordanceQuickstart(QuickstartTask):
     model = "qwen2_5_vl"
     max_pixels = BOARD_MAX_PIXELS
     metric = "P@50"
+    curve_max = 3.0  # `aff_accuracy` is 0..3 (IoU, L1 and point, one each)
     description = (
         "affordance: 'the <colour> thing to roll|stack|wedge' on a 3x3 board of 1 shape (--min/max_objects), 120-162 px, "
         "resized to 840 then 84; Affordance-R1's think/rethink/answer, box segmenter; aff_recognition on the "
@@ -91,11 +95,18 @@ class AffordanceQuickstart(QuickstartTask):
         # One object by default, as REC: picking one of two by its name did not fit the budget there.
         parser.add_argument("--min_objects", type=int, default=1)
         parser.add_argument("--max_objects", type=int, default=1)
+        parser.add_argument(
+            "--prompt",
+            default="question",
+            choices=PROMPTS,
+            help="the seed's full prompt (~460 tokens), or its first sentence (docs/quickstart.md)",
+        )
 
     def write_data(self, out: str, args) -> EvalData:
         """Affordance/quickstart_train.jsonl (training rows), Affordance/test/quickstart_test.jsonl (+ masks)."""
         root = os.path.join(out, "Affordance")
         train = os.path.join(root, "quickstart_train.jsonl")
+        mode = {} if args.prompt == "seed" else {"prompt_mode": args.prompt}
         os.makedirs(root, exist_ok=True)
         with open(train, "w") as f:
             for i in range(args.n_train):
@@ -103,7 +114,7 @@ class AffordanceQuickstart(QuickstartTask):
                 img, problem, use, shape, box = board_affordance(rng, args.min_objects, args.max_objects)
                 name = f"images/train_{i:06d}.png"
                 _save(img, os.path.join(root, name))
-                row = {"image": name, "problem": problem, "solution": solution(box, img.size, use)}
+                row = {"image": name, "problem": problem, "solution": solution(box, img.size, use), **mode}
                 f.write(json.dumps({**row, "aff_name": use, "part_name": shape}) + "\n")
         test = os.path.join(root, "test")
         os.makedirs(os.path.join(test, "masks"), exist_ok=True)
@@ -117,7 +128,7 @@ class AffordanceQuickstart(QuickstartTask):
                 mask = np.zeros((img.size[1], img.size[0]), dtype=np.uint8)
                 mask[box[1] : box[3] + 1, box[0] : box[2] + 1] = 255
                 Image.fromarray(mask, mode="L").save(os.path.join(test, mask_name))
-                row = {"id": f"val_{i:06d}", "image": name, "mask": mask_name, "problem": problem}
+                row = {"id": f"val_{i:06d}", "image": name, "mask": mask_name, "problem": problem, **mode}
                 f.write(json.dumps({**row, "aff_name": use, "solution": solution(box, img.size, use)}) + "\n")
         return EvalData(train, root, test, path, test)
 

@@ -116,7 +116,7 @@ def test_aff_r1_targets_get_the_model_frame_and_render(tmp_path):
     from paddlemix.quickstart.affordance import AffordanceQuickstart
     from paddlemix.quickstart.pipeline import copy_tiny_model
 
-    args = SimpleNamespace(seed=0, n_train=4, n_eval=1, min_objects=1, max_objects=1)
+    args = SimpleNamespace(seed=0, n_train=4, n_eval=1, min_objects=1, max_objects=1, prompt="seed")
     data = AffordanceQuickstart().write_data(str(tmp_path / "data"), args)
     model = copy_tiny_model(str(tmp_path / "model"), "qwen2_5_vl", 90 * 90)
     cfg = load_sft_config(

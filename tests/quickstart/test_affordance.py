@@ -40,7 +40,7 @@ def input_size(image_path: str) -> tuple[int, int]:
 def data(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("aff")
     lo, hi = request.param
-    args = SimpleNamespace(seed=3, n_train=60, n_eval=12, min_objects=lo, max_objects=hi)
+    args = SimpleNamespace(seed=3, n_train=60, n_eval=12, min_objects=lo, max_objects=hi, prompt="question")
     return AffordanceQuickstart().write_data(str(out), args)
 
 
@@ -109,3 +109,21 @@ def test_the_sft_target_and_its_end_token_fit_the_generation_budget(data, tmp_pa
     lengths = [len(tokenizer(target_of(s))["input_ids"]) for s in load_affordance(data.train)]
     # The end token, and a few tokens of slack for a model that spells a word in more pieces than the target.
     assert max(lengths) + 1 + 8 <= ANSWER_TOKENS, max(lengths)
+
+
+@pytest.mark.parametrize("prompt", ["seed", "question"])
+def test_the_prompt_flag_reaches_training_and_eval_alike(prompt, tmp_path):
+    from paddlemix.tasks import sample_messages
+
+    args = SimpleNamespace(seed=0, n_train=2, n_eval=2, min_objects=1, max_objects=1, prompt=prompt)
+    data = AffordanceQuickstart().write_data(str(tmp_path), args)
+    train = list(load_affordance(data.train))
+    test = load_affordance_eval(data.eval_file, cache_dir=str(tmp_path / "cache"))
+    for sample, mode in [(s, "train") for s in train] + [(s, "eval") for s in test]:
+        text = sample_messages(sample, mode)[0]["content"][-1]["text"]
+        first = f'\nPlease answer "{sample["question"]}" with bboxs and points.'
+        assert text.startswith(first)
+        # The seed's prompt goes on for ~460 tokens after its first sentence; "question" stops there.
+        assert (text == first) == (prompt == "question"), text
+        if prompt == "seed":
+            assert "<rethink> rethinking process here </rethink>" in text
