@@ -202,16 +202,24 @@ class AffordanceQuickstart(QuickstartTask):
         return 100.0 * hits / len(results) if results else 0.0
 
     def shuffled(self, data: EvalData, out: str, seed: int) -> EvalData:
-        """The test jsonl with its images permuted among its rows (masks, questions and answers stay)."""
+        """The test jsonl with its images permuted among its rows (questions and answers stay).
+
+        Each row's mask is resized (nearest) to its new image: the boards differ in size, and a mask of another
+        size fails the eval (scored 0, a control that could not score anything). Resized, it is the answer at
+        the same place relative to the image, which is what an image-blind model can still get right.
+        """
         rows = [json.loads(line) for line in open(data.eval_file)]
         images = [os.path.join(data.image_dir, r["image"]) for r in rows]
         random.Random(seed).shuffle(images)
-        os.makedirs(out, exist_ok=True)
+        os.makedirs(os.path.join(out, "masks"), exist_ok=True)
         path = os.path.join(out, EVAL_FILE)
         with open(path, "w") as f:
             for r, image in zip(rows, images):
-                mask = os.path.join(data.image_dir, r["mask"])
-                f.write(json.dumps({**r, "image": image, "mask": mask}) + "\n")
+                with Image.open(image) as img, Image.open(os.path.join(data.image_dir, r["mask"])) as m:
+                    mask = m.resize(img.size, Image.NEAREST)
+                name = os.path.join("masks", os.path.basename(r["mask"]))
+                mask.save(os.path.join(out, name))
+                f.write(json.dumps({**r, "image": image, "mask": name}) + "\n")
         return EvalData(data.train, data.image_root, out, path, out)
 
 

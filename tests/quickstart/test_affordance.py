@@ -127,3 +127,23 @@ def test_the_prompt_flag_reaches_training_and_eval_alike(prompt, tmp_path):
         assert (text == first) == (prompt == "question"), text
         if prompt == "seed":
             assert "<rethink> rethinking process here </rethink>" in text
+
+
+def test_the_shuffled_control_scores_where_the_answer_is_relative_to_the_new_image(data, tmp_path):
+    # The boards differ in size: a mask kept at its own image's size fails the eval on the permuted image
+    # (every sample 0, whatever the model says). The truth answered on the shuffled set must score 100.
+    shuffled = AffordanceQuickstart().shuffled(data, str(tmp_path / "shuffled"), seed=0)
+    rows = [json.loads(line) for line in open(shuffled.eval_file)]
+    samples = load_affordance_eval(shuffled.eval_file, cache_dir=str(tmp_path / "cache"))
+    assert [r["image"] for r in rows] != [r["image"] for r in map(json.loads, open(data.eval_file))]
+    recorder = AffordanceRecorder(BoxMaskSegmenter(), FRAME.value)
+    hits = 0
+    for row, sample in zip(rows, samples):
+        # The row's answer, in the model's frame of the image it now shows (both are 84 x 84 inputs).
+        output = target_of({**row, "image": sample["original_image"], "question": sample["question"]})
+        assert Image.open(sample["mask"]).size == (sample["img_width"], sample["img_height"])
+        info = {"image_size": [840, 840], "image_grid_thw": [1, 6, 6], "input_size": [84, 84]}
+        result = recorder(sample, output, info)
+        assert result["failure"] is None, result["failure"]
+        hits += result["intersection"] / result["union"] > 0.5
+    assert hits == len(rows)
