@@ -3,10 +3,11 @@
     python -m paddlemix.quickstart --task affordance   (eval: eval/evaluate_affordance.py's runner, box segmenter)
 
 Scenes are the boards of REC (`datasets/synthetic/board.py`): 1 shape (`--min_objects`/`--max_objects`: up to
-9, of distinct colours), 120-162 px a
-side (never a multiple of the 28-px patch), each shape with a use (circle: roll, square: stack, triangle:
-wedge). The question names the target by colour and use; the answer is Affordance-R1's single item, its box
-the shape's box, its point the box centre, its affordance the use; the eval's mask is the box filled.
+9, of distinct colours), 120-162 px a side (never a multiple of the 28-px patch), each shape with a use
+(circle: roll, square: stack, triangle: wedge). The question names the target by colour and use; the answer
+is Affordance-R1's single item, its box the shape's box, its point the box centre, its affordance the use; the
+eval's mask is the box filled. The prompt is the first sentence of Affordance-R1's (`--prompt seed`: all of
+it, ~460 tokens, which this budget cannot train through; docs/quickstart.md).
 Training records are the affordance jsonl (`problem, image, solution, aff_name, part_name`, the solution in the
 seed's 840 frame); the eval split is the test jsonl (`id, image, mask, problem`), which the eval resizes to
 840 x 840 and the copied checkpoint's `max_pixels` to 84 x 84, as for REC. SFT trains `aff_r1` (think /
