@@ -29,6 +29,10 @@ from paddlemix.datasets.r1v import default_cache_dir
 from paddlemix.errors import UserError
 
 TRAIN_COLUMNS = ("problem", "solution", "aff_name")  # required; part_name is optional
+OPTIONAL_COLUMNS = (
+    "part_name",
+    "prompt_mode",
+)  # prompt_mode: a mode of the task's prompts (tasks/prompts.py)
 RESIZE = 840
 
 
@@ -54,7 +58,7 @@ def load_affordance(
             missing = [c for c in ("image", *TRAIN_COLUMNS) if c not in record]
             if missing:
                 raise UserError(f"an affordance record lacks {missing}", where=where)
-            sample = {k: record[k] for k in (*TRAIN_COLUMNS, "part_name") if k in record}
+            sample = {k: record[k] for k in (*TRAIN_COLUMNS, *OPTIONAL_COLUMNS) if k in record}
             sample.update(_derive(sample))
             sample.update(image=os.path.abspath(os.path.join(root, record["image"])), task=task, source=where)
             samples.append(sample)
@@ -63,7 +67,7 @@ def load_affordance(
     missing = [c for c in ("image", *TRAIN_COLUMNS) if c not in table.column_names]
     if missing:
         raise UserError(f"an affordance dataset folder lacks columns {missing}", where=f"{path} [{split}]")
-    fields = {c: c for c in (*TRAIN_COLUMNS, "part_name") if c in table.column_names}
+    fields = {c: c for c in (*TRAIN_COLUMNS, *OPTIONAL_COLUMNS) if c in table.column_names}
     return HFColumnsDataset(table, task, cache_dir or default_cache_dir(), fields, derive=_derive)
 
 
@@ -106,6 +110,7 @@ def load_affordance_eval(
                 "problem": record["problem"],
                 "question": seed_question(record["problem"]),
                 "aff_name": record.get("aff_name"),
+                "prompt_mode": record.get("prompt_mode"),
                 "solution": record.get("solution"),
                 "bboxes": record.get("bboxes"),
                 "img_width": width,

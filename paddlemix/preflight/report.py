@@ -167,8 +167,9 @@ def preflight_at_start(cfg, dataset, funcs) -> Preflight | None:
 def _sft_frame(cfg, model_type: str):
     """The coordinate frame box targets are written in (None for the other target formats)."""
     from paddlemix.metrics.boxes import frame_for_model
+    from paddlemix.sft.targets import MODEL_FRAME_TARGETS
 
-    return frame_for_model(model_type) if cfg.sft.target_format in ("box", "ref_box") else None
+    return frame_for_model(model_type) if cfg.sft.target_format in MODEL_FRAME_TARGETS else None
 
 
 def run_sft_preflight(cfg, dataset, processor, gpu_memory_gb: float = 80.0, world: int = 8, limit=None) -> Preflight:

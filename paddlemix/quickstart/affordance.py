@@ -2,10 +2,12 @@
 
     python -m paddlemix.quickstart --task affordance   (eval: eval/evaluate_affordance.py's runner, box segmenter)
 
-Scenes are the boards of REC (`datasets/synthetic/board.py`): 2-3 shapes of distinct colours, 120-162 px a
-side (never a multiple of the 28-px patch), each shape with a use (circle: roll, square: stack, triangle:
-wedge). The question names the target by colour and use; the answer is Affordance-R1's single item, its box
-the shape's box, its point the box centre, its affordance the use; the eval's mask is the box filled.
+Scenes are the boards of REC (`datasets/synthetic/board.py`): 1 shape (`--min_objects`/`--max_objects`: up to
+9, of distinct colours), 120-162 px a side (never a multiple of the 28-px patch), each shape with a use
+(circle: roll, square: stack, triangle: wedge). The question names the target by colour and use; the answer
+is Affordance-R1's single item, its box the shape's box, its point the box centre, its affordance the use; the
+eval's mask is the box filled. The prompt is the first sentence of Affordance-R1's (`--prompt seed`: all of
+it, ~460 tokens, which this budget cannot train through; docs/quickstart.md).
 Training records are the affordance jsonl (`problem, image, solution, aff_name, part_name`, the solution in the
 seed's 840 frame); the eval split is the test jsonl (`id, image, mask, problem`), which the eval resizes to
 840 x 840 and the copied checkpoint's `max_pixels` to 84 x 84, as for REC. SFT trains `aff_r1` (think /
@@ -33,6 +35,13 @@ USES = {"circle": "roll", "square": "stack", "triangle": "wedge"}
 AFF_SIZE = 840  # the seed's frame of `solution` (metrics.affordance.AFF_SIZE)
 EVAL_FILE = "quickstart_test.jsonl"
 REWARDS = "accuracy,format,aff_non_repeat,aff_box_num,aff_recognition"  # the seed's five terms
+# Generation budget of the eval and of GRPO's completions. The SFT target of one object is 114-126 tokens of
+# the tiny tokenizer ("yellow", "wedge" and two-digit coordinates are the long ones); a budget of 120 cut most
+# answers before "</answer>", which scores 0 in the eval and in every reward that reads the answer.
+ANSWER_TOKENS = 144
+# `--prompt`: Affordance-R1's prompt (mode "train"/"eval" of tasks/affordance.py), or its first sentence (mode
+# "question"), which every record then names in `prompt_mode`.
+PROMPTS = ("seed", "question")
 
 
 def board_affordance(rng: random.Random, min_objects: int, max_objects: int):
@@ -65,22 +74,40 @@ class AffordanceQuickstart(QuickstartTask):
     model = "qwen2_5_vl"
     max_pixels = BOARD_MAX_PIXELS
     metric = "P@50"
+    curve_max = 3.0  # `aff_accuracy` is 0..3 (IoU, L1 and point, one each)
     description = (
-        "affordance: 'the <colour> thing to roll|stack|wedge' on a 3x3 board of 2-3 shapes, 120-162 px, "
+        "affordance: 'the <colour> thing to roll|stack|wedge' on a 3x3 board of 1 shape (--min/max_objects), 120-162 px, "
         "resized to 840 then 84; Affordance-R1's think/rethink/answer, box segmenter; aff_recognition on the "
         "lexical backend (exact use words)"
     )
-    defaults = {"sft_steps": 600, "grpo_steps": 20, "num_generations": 4}
+    # REC's recipe (one_box.py: SFT at 3e-3 stays image-blind, GRPO at 3e-4 undoes SFT), with the seed prompt's
+    # first sentence (`--prompt question`): the full prompt made each SFT step ~3x dearer, and 1400 steps of 8
+    # with it (666 s) reached 28% P@50, against 96% for 900 steps of 16 with the first sentence (docs/quickstart.md).
+    defaults = {
+        "sft_steps": 900,
+        "sft_learning_rate": 1e-3,
+        "grpo_steps": 20,
+        "learning_rate": 3e-5,
+        "num_generations": 4,
+    }
 
     def add_arguments(self, parser) -> None:
         """How many objects a board holds."""
-        parser.add_argument("--min_objects", type=int, default=2)
-        parser.add_argument("--max_objects", type=int, default=3)
+        # One object by default, as REC: picking one of two by its name did not fit the budget there.
+        parser.add_argument("--min_objects", type=int, default=1)
+        parser.add_argument("--max_objects", type=int, default=1)
+        parser.add_argument(
+            "--prompt",
+            default="question",
+            choices=PROMPTS,
+            help="the seed's full prompt (~460 tokens), or its first sentence (docs/quickstart.md)",
+        )
 
     def write_data(self, out: str, args) -> EvalData:
         """Affordance/quickstart_train.jsonl (training rows), Affordance/test/quickstart_test.jsonl (+ masks)."""
         root = os.path.join(out, "Affordance")
         train = os.path.join(root, "quickstart_train.jsonl")
+        mode = {} if args.prompt == "seed" else {"prompt_mode": args.prompt}
         os.makedirs(root, exist_ok=True)
         with open(train, "w") as f:
             for i in range(args.n_train):
@@ -88,7 +115,7 @@ class AffordanceQuickstart(QuickstartTask):
                 img, problem, use, shape, box = board_affordance(rng, args.min_objects, args.max_objects)
                 name = f"images/train_{i:06d}.png"
                 _save(img, os.path.join(root, name))
-                row = {"image": name, "problem": problem, "solution": solution(box, img.size, use)}
+                row = {"image": name, "problem": problem, "solution": solution(box, img.size, use), **mode}
                 f.write(json.dumps({**row, "aff_name": use, "part_name": shape}) + "\n")
         test = os.path.join(root, "test")
         os.makedirs(os.path.join(test, "masks"), exist_ok=True)
@@ -102,7 +129,7 @@ class AffordanceQuickstart(QuickstartTask):
                 mask = np.zeros((img.size[1], img.size[0]), dtype=np.uint8)
                 mask[box[1] : box[3] + 1, box[0] : box[2] + 1] = 255
                 Image.fromarray(mask, mode="L").save(os.path.join(test, mask_name))
-                row = {"id": f"val_{i:06d}", "image": name, "mask": mask_name, "problem": problem}
+                row = {"id": f"val_{i:06d}", "image": name, "mask": mask_name, "problem": problem, **mode}
                 f.write(json.dumps({**row, "aff_name": use, "solution": solution(box, img.size, use)}) + "\n")
         return EvalData(train, root, test, path, test)
 
@@ -112,7 +139,7 @@ class AffordanceQuickstart(QuickstartTask):
 
         cfg = eval_config(model_dir, data, out, args, [EVAL_FILE[: -len(".jsonl")]])
         cfg.data_root = data.eval_file
-        cfg.max_new_tokens = 120
+        cfg.max_new_tokens = ANSWER_TOKENS
         flags = affordance_parser().parse_args(["--segmenter", "box"])
         result = run_affordance(cfg, flags)[cfg.test_datasets[0]]
         metrics = result["metrics"]
@@ -131,8 +158,8 @@ class AffordanceQuickstart(QuickstartTask):
         return {"target_format": "aff_r1", "max_prompt_length": 640, "max_seq_length": 768}
 
     def grpo_flags(self, data: EvalData, args) -> dict:
-        """The seed's five rewards at weight 1; an answer is ~70 tokens."""
-        return {"reward_funcs": REWARDS, "max_completion_length": 120, "max_prompt_length": 640}
+        """The seed's five rewards at weight 1; an answer is 114-126 tokens (`ANSWER_TOKENS`)."""
+        return {"reward_funcs": REWARDS, "max_completion_length": ANSWER_TOKENS, "max_prompt_length": 640}
 
     def best_constant_pct(self, results: list[dict], data: EvalData) -> float:
         """The best P@50 of one box answered for every image: each eval ground truth, in pixels of its own image.
@@ -176,16 +203,24 @@ class AffordanceQuickstart(QuickstartTask):
         return 100.0 * hits / len(results) if results else 0.0
 
     def shuffled(self, data: EvalData, out: str, seed: int) -> EvalData:
-        """The test jsonl with its images permuted among its rows (masks, questions and answers stay)."""
+        """The test jsonl with its images permuted among its rows (questions and answers stay).
+
+        Each row's mask is resized (nearest) to its new image: the boards differ in size, and a mask of another
+        size fails the eval (scored 0, a control that could not score anything). Resized, it is the answer at
+        the same place relative to the image, which is what an image-blind model can still get right.
+        """
         rows = [json.loads(line) for line in open(data.eval_file)]
         images = [os.path.join(data.image_dir, r["image"]) for r in rows]
         random.Random(seed).shuffle(images)
-        os.makedirs(out, exist_ok=True)
+        os.makedirs(os.path.join(out, "masks"), exist_ok=True)
         path = os.path.join(out, EVAL_FILE)
         with open(path, "w") as f:
             for r, image in zip(rows, images):
-                mask = os.path.join(data.image_dir, r["mask"])
-                f.write(json.dumps({**r, "image": image, "mask": mask}) + "\n")
+                with Image.open(image) as img, Image.open(os.path.join(data.image_dir, r["mask"])) as m:
+                    mask = m.resize(img.size, Image.NEAREST)
+                name = os.path.join("masks", os.path.basename(r["mask"]))
+                mask.save(os.path.join(out, name))
+                f.write(json.dumps({**r, "image": image, "mask": name}) + "\n")
         return EvalData(data.train, data.image_root, out, path, out)
 
 

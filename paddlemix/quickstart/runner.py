@@ -50,6 +50,7 @@ class QuickstartTask:
     metric = ""  # the headline metric's name in summary.json
     description = ""
     curve_tag = "train/rewards/accuracy"  # the GRPO scalar plotted along the run
+    curve_max = 1.0  # its largest value: the plot shows it as a percentage of this
     defaults: dict = {}  # this task's defaults of the common flags (`parse_args`)
 
     def max_pixels_for(self, model: str) -> int | None:
@@ -244,14 +245,15 @@ def run_task(task: QuickstartTask, argv: list[str] | None = None) -> dict:
         "after SFT": (args.sft_steps, after_sft["metric_pct"]),
         "after GRPO": (args.sft_steps + args.grpo_steps, after["metric_pct"]),
     }
+    scaled = task.curve_tag if task.curve_max == 1 else f"{task.curve_tag} / {task.curve_max:g}"
     png = plot_metric_curve(
-        [(args.sft_steps + step, value) for step, value in curve],
+        [(args.sft_steps + step, value / task.curve_max) for step, value in curve],
         evals,
         controls,
         os.path.join(work, "reward_curve.png"),
         title=f"CPU quickstart: tiny {args.model} — {task.name}",
         ylabel=f"{task.metric} (%)",
-        curve_label=f"GRPO: {task.curve_tag} per step (train)",
+        curve_label=f"GRPO: {scaled} per step (train)",
     )
     result = {
         "task": task.description,

@@ -21,6 +21,8 @@ from paddlemix.metrics.boxes import solution_box, to_model_frame, to_original_fr
 from paddlemix.metrics.detection.vision_r1 import solution_boxes
 
 TARGET_FORMATS = ("solution", "answer", "vision_r1_json", "box", "ref_box", "aff_r1")
+# The targets written in the model's coordinate frame: the trainer and the preflight both pass them the frame.
+MODEL_FRAME_TARGETS = ("box", "ref_box", "aff_r1")
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 
 
@@ -70,13 +72,14 @@ def model_frame_box(sample: dict, frame, image_size, input_size) -> str:
 def aff_r1(sample: dict, frame, image_size, input_size) -> str:
     """Affordance-R1's answer to an affordance sample, coordinates in the model's `frame`.
 
-        <think>the red thing to roll.</think> <rethink>it is to roll.</rethink> <answer>[{"bbox_2d": [...],
+        <think>the red thing to roll.</think> <rethink>roll.</rethink> <answer>[{"bbox_2d": [...],
         "point_2d": [...], "affordance": "roll"}]</answer>
 
     The solution's items are in the 840x840 frame of the seed; each box and point goes 840 -> original pixels
     (image_size (w, h)) -> the model's frame (input_size (h, w) for Qwen2.5-VL), rounded. The think and
-    rethink are one short sentence each (the question, then the affordance): `aff_format` wants the tags,
-    `aff_non_repeat` distinct sentences, and a short target keeps a tiny model's sequence short.
+    rethink are one short sentence each (the question, then the affordance word): `aff_format` wants the
+    tags, `aff_non_repeat` distinct sentences, and every token of a longer text is one more a tiny model
+    must learn and generate before the box (and that the eval's and GRPO's token budgets must hold).
     """
     from paddlemix.metrics.affordance import AFF_SIZE, solution_items
 
@@ -106,8 +109,7 @@ def aff_r1(sample: dict, frame, image_size, input_size) -> str:
     question = str(sample.get("question") or sample["problem"]).lower().strip(".")
     affordance = items[0].get("affordance", sample.get("aff_name"))
     return (
-        f"<think>{question}.</think> <rethink>it is to {affordance}.</rethink> "
-        f"<answer>[{', '.join(answers)}]</answer>"
+        f"<think>{question}.</think> <rethink>{affordance}.</rethink> <answer>[{', '.join(answers)}]</answer>"
     )
 
 
@@ -132,7 +134,9 @@ def render_target(
         return vision_r1_json(sample, input_size)
     if target_format == "aff_r1":
         if input_size is None or image_size is None or frame is None:
-            raise ValueError("the aff_r1 target needs the model input size, the image size and the model's frame")
+            raise ValueError(
+                "the aff_r1 target needs the model input size, the image size and the model's frame"
+            )
         return aff_r1(sample, frame, image_size, input_size)
     if target_format in ("box", "ref_box"):
         if input_size is None or image_size is None or frame is None:

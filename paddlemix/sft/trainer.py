@@ -35,7 +35,7 @@ from paddlemix.processors import Qwen2VLProcessor
 from paddlemix.sft.config import SFTConfig
 from paddlemix.sft.conversations import ConversationEncoder, load_conversations
 from paddlemix.sft.packing import pack, pack_groups
-from paddlemix.sft.targets import render_target
+from paddlemix.sft.targets import MODEL_FRAME_TARGETS, render_target
 from paddlemix.training.data import (
     PromptEncoder,
     load_train_dataset,
@@ -148,7 +148,7 @@ class SFTTrainer(TrainingLoop):
         # The box targets (`--target_format box | ref_box | aff_r1`) answer in the frame the rewards and evals read.
         self.frame = (
             frame_for_model(self.model.config.model_type)
-            if cfg.sft.target_format in ("box", "ref_box", "aff_r1")
+            if cfg.sft.target_format in MODEL_FRAME_TARGETS
             else None
         )
         world = self.env.world_size

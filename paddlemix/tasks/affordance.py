@@ -7,7 +7,9 @@ r"""Affordance grounding (Affordance-R1, ReasonAff): think, rethink, then the bo
   word, one template for training and eval. The seed's eval copy drops the "<image>\n" and the commas after
   `</think>` and `</rethink>`; that mismatch is not copied. The "<image>" of the seed's text is where verl put
   the image; here the image item sits there, so the template starts with the "\n" that followed it. It is
-  filled with `question` = `problem.lower().strip(".")`, as the seed does;
+  filled with `question` = `problem.lower().strip(".")`, as the seed does. Mode "question" is that prompt's
+  first sentence alone, for a sample whose `prompt_mode` names it (the CPU quickstart: the full prompt is ~460
+  tokens, which a tiny model pays on every sequence);
 - rewards: `format` -> `aff_format`, `accuracy` -> `aff_accuracy`, plus `aff_non_repeat`, `aff_box_num`
   and `aff_recognition`; the five at weight 1 are the seed's sum (`rewards/affordance.py`);
 - scoring (`evaluate_affordance.py`, `--rescore`): masks from a segmenter, per sample intersection and union
@@ -25,9 +27,10 @@ from paddlemix.tasks.task import DataFormat, PromptTemplate, Task
 
 # Affordance-R1 `verl/utils/rl_dataset.py` (RLHFDataset.user_prompt, as quoted in the reference spec §4),
 # after its leading "<image>"; the sentences are joined without spaces, "tpye" and all.
+AFF_QUESTION = '\nPlease answer "{Question}" with bboxs and points.'  # its first sentence (mode "question")
 AFF_TEMPLATE = (
-    '\nPlease answer "{Question}" with bboxs and points.'
-    "Analyze the functional properties of specific parts of each object in the image and carefully find all "
+    AFF_QUESTION
+    + "Analyze the functional properties of specific parts of each object in the image and carefully find all "
     "the part(s) that matches the problem."
     "Output the thinking process in <think> </think>, rethinking process in <rethink> </rethink> and final "
     "answer in <answer> </answer> tags."
@@ -79,6 +82,7 @@ AFFORDANCE = register_task(
         prompts={
             "train": PromptTemplate(AFF_PROMPT, field="question"),
             "eval": PromptTemplate(AFF_PROMPT, field="question"),
+            "question": PromptTemplate(AFF_QUESTION, field="question", thinking=False),
         },
         rewards={"accuracy": "aff_accuracy", "format": "aff_format"},
         other_rewards=("aff_non_repeat", "aff_box_num", "aff_recognition", "aff_syntax_share"),

@@ -105,3 +105,25 @@ def test_no_renderable_target_leaves_no_length_to_measure(tmp_path):
     assert rows["data: box targets renderable"][0] == "ERROR"
     length = f"data: prompt + target + image tokens <= {cfg.sft.max_seq_length}"
     assert rows[length] == ("n/a", "no target rendered")
+
+
+def test_aff_r1_targets_get_the_model_frame_and_render(tmp_path):
+    # The trainer gives aff_r1 (a box target) the model's frame; the preflight must too, or it calls every
+    # affordance sample unrenderable.
+    from types import SimpleNamespace
+
+    from paddlemix.datasets.affordance import load_affordance
+    from paddlemix.quickstart.affordance import AffordanceQuickstart
+    from paddlemix.quickstart.pipeline import copy_tiny_model
+
+    args = SimpleNamespace(seed=0, n_train=4, n_eval=1, min_objects=1, max_objects=1, prompt="seed")
+    data = AffordanceQuickstart().write_data(str(tmp_path / "data"), args)
+    model = copy_tiny_model(str(tmp_path / "model"), "qwen2_5_vl", 90 * 90)
+    cfg = load_sft_config(
+        ["--model_name_or_path", model, "--dataset_name", data.train, "--task", "affordance", "--image_root", data.image_root,
+         "--output_dir", str(tmp_path / "out"), "--target_format", "aff_r1", "--max_seq_length", "768",
+         "--max_prompt_length", "640"]
+    )  # fmt: skip
+    samples = list(load_affordance(data.train))
+    rows = {c: (s, d) for c, s, d in run_sft_preflight(cfg, samples, Qwen2VLProcessor.from_pretrained(model), world=1).rows}
+    assert rows["data: aff_r1 targets renderable"] == ("ok", "4/4")
