@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import paddle
 import paddle.nn as nn
-import paddle.nn.functional as F
 from paddle.distributed.fleet.utils import recompute
 
 from ..activations import get_activation
@@ -78,10 +77,6 @@ class Qwen2MLP(nn.Layer):
 
     def forward(self, x):
         """x: (..., hidden) -> (..., hidden)."""
-        if isinstance(self.act_fn, nn.Silu):
-            # One fused CPU/GPU kernel for silu(gate) * up, forward and backward, instead of two passes and a
-            # temporary (values equal to silu * up within 1 ulp).
-            return self.down_proj(F.swiglu(self.gate_proj(x), self.up_proj(x)))
         return self.down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x))
 
 
