@@ -109,8 +109,8 @@ def refresh_reference(trainer: GRPOTrainer, batch) -> None:
     if trainer._reference is None:
         return
     with paddle.no_grad(), trainer.precision.autocast():
-        for group in batch.groups:
-            group.ref_logprobs = trainer._logprobs(trainer._reference, group)
+        for group, logp in zip(batch.groups, trainer._logprobs(trainer._reference, batch.groups)):
+            group.ref_logprobs = logp
 
 
 def grpo_step_checks(model: str, dataset: str, workdir: str) -> list[CheckResult]:

@@ -11,6 +11,7 @@ training forward used 1-D positions.
 
 from __future__ import annotations
 
+import numpy as np
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
@@ -66,31 +67,33 @@ def _per_position(logits: paddle.Tensor, temperature: float, fn) -> paddle.Tenso
 
 
 class SharedPromptCache:
-    """The prompt's keys and values, computed once (1 row) and shared by the G completion rows.
+    """The prompts' keys and values, computed once (1 row a prompt) and shared by their completion rows.
 
     It stands in for the model's KV cache (`update(layer, k, v)`, `length`, `advance(n)`): the first forward
-    (the prompt, 1 row) stores each layer's keys/values as they are, with their autograd history; the second
-    (the G completions) gets them broadcast to its rows and followed by its own. Gradients through the
-    broadcast sum the G rows' contributions back into the one prompt pass.
+    (the prompts, 1 row each) stores each layer's keys/values as they are, with their autograd history; the
+    second (the completions) gets them copied to its rows and followed by its own. Gradients through the
+    copy sum the rows' contributions back into the one prompt pass.
     """
 
-    def __init__(self, rows: int):
-        """`rows`: G, the completion rows that share the prompt."""
-        self.rows, self.length = rows, 0
+    def __init__(self, rows: int, prompt_of_row: paddle.Tensor | None = None):
+        """`rows`: the completion rows; `prompt_of_row`: (rows,) int64, the prompt row each one continues (None:
+        one prompt shared by all rows)."""
+        self.rows, self.prompt_of_row, self.length = rows, prompt_of_row, 0
         self.keys: dict[int, paddle.Tensor] = {}
         self.values: dict[int, paddle.Tensor] = {}
 
     def update(self, layer: int, k: paddle.Tensor, v: paddle.Tensor):
-        """Store the prompt's k/v (1, kv_heads, S, d); for the completions return prompt + own k/v."""
+        """Store the prompts' k/v (P, kv_heads, S, d); for the completions return prompt + own k/v."""
         if layer not in self.keys:
             self.keys[layer], self.values[layer] = k, v
             return k, v
         pk, pv = self.keys[layer], self.values[layer]
-        shape = [self.rows, *pk.shape[1:]]
-        return (
-            paddle.concat([pk.expand(shape), k], axis=2),
-            paddle.concat([pv.expand(shape), v], axis=2),
-        )
+        if self.prompt_of_row is None:
+            shape = [self.rows, *pk.shape[1:]]
+            pk, pv = pk.expand(shape), pv.expand(shape)
+        else:
+            pk, pv = paddle.index_select(pk, self.prompt_of_row), paddle.index_select(pv, self.prompt_of_row)
+        return paddle.concat([pk, k], axis=2), paddle.concat([pv, v], axis=2)
 
     def advance(self, n: int) -> None:
         """Count the positions stored (the model calls this once per forward)."""
@@ -183,6 +186,81 @@ def completion_logprobs(
     return _logprobs_of(logits, completion_ids, temperature, with_entropy)
 
 
+def _pad_to(x: paddle.Tensor, width: int, value: int, left: bool) -> paddle.Tensor:
+    """int64 (n, width): x (n, w) padded with `value` on the left or the right."""
+    x = x.astype("int64")
+    if x.shape[1] == width:
+        return x
+    fill = paddle.full([x.shape[0], width - x.shape[1]], value, dtype="int64")
+    return paddle.concat([fill, x] if left else [x, fill], axis=1)
+
+
+def batched_completion_logprobs(
+    model,
+    prompt_ids: list,
+    pixel_values: list,
+    image_grid_thw: list,
+    completion_ids: list,
+    completion_mask: list,
+    temperature: float = 1.0,
+    with_entropy: bool = False,
+):
+    """`completion_logprobs` of several groups (lists, one entry a group) in one forward; a list of (G_i, T_i).
+
+    The prompts (1, S_i) are left-padded to the longest and run once each (one row a prompt) into a
+    `SharedPromptCache`; then every group's G_i rows, their completions right-padded to the longest T, run
+    against their own prompt's keys and values. Padding is masked out of attention, and the prompt positions
+    come from `get_rope_index` with the padding mask, so each row sees what its group's own forward sees and
+    the log-probs agree with it to float rounding (tests/training/test_batched_logprobs.py). With `recompute`
+    on, with a one-token prompt or an empty completion, the groups run one at a time instead.
+    """
+    n = len(prompt_ids)
+    widths = [int(c.shape[1]) for c in completion_ids]
+    lengths = [int(p.shape[1]) for p in prompt_ids]
+    one_by_one = n == 1 or min(lengths) < 2 or min(widths) == 0 or (model.config.recompute and model.training)
+    if one_by_one:
+        return [
+            completion_logprobs(model, *args, temperature, with_entropy)
+            for args in zip(prompt_ids, pixel_values, image_grid_thw, completion_ids, completion_mask)
+        ]
+    s, t = max(lengths), max(widths)
+    # Padding ids only need to be valid token ids (id 0: never an image placeholder); the mask hides them.
+    ids = paddle.concat([_pad_to(p, s, 0, left=True) for p in prompt_ids])
+    prompt_mask = paddle.concat(
+        [_pad_to(paddle.ones_like(p, dtype="int64"), s, 0, left=True) for p in prompt_ids]
+    )
+    images = [i for i, pv in enumerate(pixel_values) if pv is not None]
+    pv = paddle.concat([pixel_values[i] for i in images]) if images else None
+    grid = paddle.concat([image_grid_thw[i] for i in images]) if images else None
+    prompt_embeds = model.embed(ids, pv, grid)
+    prompt_positions, _ = model.get_rope_index(ids, grid, prompt_mask)
+    rows = [int(c.shape[0]) for c in completion_ids]
+    prompt_of_row = paddle.to_tensor(np.repeat(np.arange(n), rows), dtype="int64")
+    cache = SharedPromptCache(sum(rows), prompt_of_row)
+    model.model(prompt_embeds[:, :-1], prompt_positions[:, :, :-1], prompt_mask[:, :-1], cache)
+    completions = paddle.concat([_pad_to(c, t, 0, left=False) for c in completion_ids])
+    masks = paddle.concat([_pad_to(m, t, 0, left=False) for m in completion_mask])
+    embeds = paddle.index_select(prompt_embeds[:, -1:], prompt_of_row)
+    positions = paddle.index_select(prompt_positions[:, :, -1:], prompt_of_row, axis=1)
+    if t > 1:
+        embeds = paddle.concat([embeds, model.embed(completions[:, :-1])], axis=1)
+        # Text continues from each prompt's largest position (padding holds smaller ones).
+        start = paddle.index_select(prompt_positions.max(axis=[0, 2]), prompt_of_row) + 1
+        later = (paddle.arange(t - 1, dtype="int64").unsqueeze(0) + start.unsqueeze(-1)) * masks[:, :-1]
+        positions = paddle.concat([positions, later.unsqueeze(0).expand([3, *later.shape])], axis=2)
+    mask = paddle.concat([paddle.index_select(prompt_mask, prompt_of_row), masks[:, :-1]], axis=1)
+    logits = model(
+        inputs_embeds=embeds, attention_mask=mask, position_ids=positions, past_key_values=cache
+    ).logits
+    out = _logprobs_of(logits, completions, temperature, with_entropy)
+    bounds = np.cumsum([0, *rows])
+
+    def split(x):
+        return [x[bounds[i] : bounds[i + 1], : widths[i]] for i in range(n)]
+
+    return list(zip(*map(split, out))) if with_entropy else split(out)
+
+
 def full_sequence_logprobs(
     model,
     prompt_ids: paddle.Tensor,
@@ -232,8 +310,13 @@ class PolicyLogprobs(nn.Layer):
         temperature=1.0,
         with_entropy=False,
     ):
-        """(G, T) float32 log-probs (and entropies with `with_entropy`); see `completion_logprobs`."""
-        return completion_logprobs(
+        """(G, T) float32 log-probs (and entropies with `with_entropy`); see `completion_logprobs`.
+
+        With lists (one entry a group) for the first five arguments, all groups run in one forward and a list
+        of per-group results comes back (`batched_completion_logprobs`).
+        """
+        run = batched_completion_logprobs if isinstance(prompt_ids, (list, tuple)) else completion_logprobs
+        return run(
             self.model,
             prompt_ids,
             pixel_values,

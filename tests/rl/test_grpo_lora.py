@@ -28,8 +28,8 @@ def test_reference_is_the_base_model_without_a_copy(counting_dir, tmp_path):
     group = batch.groups[0]
     base = PolicyLogprobs(AutoModelForConditionalGeneration.from_pretrained(tiny_dir("qwen2_vl_tied")))
     with paddle.no_grad():
-        want = trainer._logprobs(base, group).numpy()
-        policy = trainer._logprobs(trainer._wrapped, group).numpy()
+        want = trainer._logprobs(base, [group])[0].numpy()
+        policy = trainer._logprobs(trainer._wrapped, [group])[0].numpy()
     np.testing.assert_allclose(group.ref_logprobs.numpy(), want, atol=1e-5)
     assert np.abs(policy - want).max() > 1e-4  # the policy itself did change
 

@@ -10,9 +10,9 @@ One optimizer step (`train_step`) is explicit data flow between stages:
    - advantages: `batch_advantages(...)` (`advantages.py`), set on each local group;
    - log-probs: with μ > 1 the policy's are stored now (the "old" policy of the ratio); with β > 0 so are
      the frozen reference's.
-2. `update(batch)`: for each group of this rank, a training forward (`paddlemix.training.logprobs`), the
-   GRPO loss (`loss.py`) times the weight its aggregation's normaliser gives (`loss_weight`), and a
-   backward. Then the gradients are averaged over ranks (data parallel) or reduced by the sharded
+2. `update(batch)`: for each micro-step of this rank, one training forward over its groups
+   (`paddlemix.training.logprobs`), each group's GRPO loss (`loss.py`) times the weight its aggregation's
+   normaliser gives (`loss_weight`), and one backward of their sum. Then the gradients are averaged over ranks (data parallel) or reduced by the sharded
    optimizer, clipped, and applied.
 3. A non-finite loss or gradient (on any rank) skips the update with a warning; `max_consecutive_nonfinite`
    such steps in a row stop the run, leaving the last checkpoint as it was (`paddlemix.training.update`).
@@ -79,6 +79,15 @@ from paddlemix.training.update import (
 )
 
 __all__ = ["GRPOTrainer", "NonFiniteLossError"]
+
+
+def by_micro_step(groups: list[Group]) -> list[list[Group]]:
+    """`groups` split by micro-step, in order: the groups that one training forward covers."""
+    split: dict[int, list[Group]] = {}
+    for group in groups:
+        split.setdefault(group.micro_step, []).append(group)
+    return list(split.values())
+
 
 logger = logging.getLogger(__name__)
 
@@ -226,11 +235,13 @@ class GRPOTrainer(TrainingLoop):
 
         start = time.perf_counter()
         with paddle.no_grad(), self.precision.autocast():
-            for group in groups:
+            for micro in by_micro_step(groups):
                 if g.num_iterations > 1:
-                    group.old_logprobs = self._logprobs(self._wrapped, group)
+                    for group, logp in zip(micro, self._logprobs(self._wrapped, micro)):
+                        group.old_logprobs = logp
                 if self._reference is not None:
-                    group.ref_logprobs = self._logprobs(self._reference, group)
+                    for group, logp in zip(micro, self._logprobs(self._reference, micro)):
+                        group.ref_logprobs = logp
         timings["time/reference"] = time.perf_counter() - start
 
         if t.log_completions:
@@ -329,15 +340,15 @@ class GRPOTrainer(TrainingLoop):
             )
         return metrics
 
-    def _logprobs(self, layer, group: Group, with_entropy: bool = False):
-        """(G, T) log-probs of a group's completions under `layer`, a (possibly wrapped) `PolicyLogprobs`
-        (and their entropies, with `with_entropy`)."""
+    def _logprobs(self, layer, groups: list[Group], with_entropy: bool = False) -> list:
+        """Each group's (G, T) log-probs under `layer`, a (possibly wrapped) `PolicyLogprobs`, from one forward
+        over all `groups` (and their entropies, with `with_entropy`)."""
         return layer(
-            group.inputs["input_ids"],
-            group.inputs["pixel_values"],
-            group.inputs["image_grid_thw"],
-            group.completion_ids,
-            group.completion_mask,
+            [group.inputs["input_ids"] for group in groups],
+            [group.inputs.get("pixel_values") for group in groups],
+            [group.inputs.get("image_grid_thw") for group in groups],
+            [group.completion_ids for group in groups],
+            [group.completion_mask for group in groups],
             self.cfg.grpo.temperature,
             with_entropy,
         )
@@ -359,51 +370,55 @@ class GRPOTrainer(TrainingLoop):
         )
 
     def update(self, batch: RolloutBatch) -> tuple[float, dict, bool]:
-        """Backward every group of `batch`, then apply the step unless the loss is non-finite; (loss, metrics, applied)."""
+        """Backward every micro-step of `batch` (one forward over its groups), then apply the step unless the loss is non-finite; (loss, metrics, applied)."""
         g = self.cfg.grpo
         local_loss, sums = 0.0, np.zeros(4)  # kl·tokens, clip·tokens, tokens, entropy·tokens
         fresh, diffs, kept = self.global_step % g.num_iterations == 0, [], 0
         start = time.perf_counter()
-        for group in batch.groups:
-            counts = self.loss_counts(group, batch)
-            entropy, policy_mask = None, None
+        want_entropy = g.entropy_coef > 0 or g.top_entropy_quantile < 1
+        for micro in by_micro_step(batch.groups):
+            # One forward over the micro-step's groups, each group's loss from its slice, one backward.
             with self.precision.autocast():
-                if g.entropy_coef > 0 or g.top_entropy_quantile < 1:
-                    logp, entropy = self._logprobs(self._wrapped, group, with_entropy=True)
-                else:
-                    logp = self._logprobs(self._wrapped, group)
-            if fresh:  # no update has touched this batch yet: the training forward should equal generate's
-                diffs.append(agreement.logprob_diff(group.sampling_logprobs, logp, group.completion_mask))
-            if g.top_entropy_quantile < 1:
-                policy_mask = high_entropy_mask(entropy, group.loss_mask, g.top_entropy_quantile)
-                kept += int(policy_mask.astype("int64").sum())
-            loss, parts = grpo_loss(
-                logp,
-                group.old_logprobs,
-                group.ref_logprobs,
-                group.advantages,
-                group.loss_mask,
-                beta=g.beta,
-                epsilon=g.epsilon,
-                epsilon_high=g.epsilon_high,
-                loss_type=g.loss_type,
-                max_completion_length=g.max_completion_length,
-                num_items_in_batch=counts.num_items_in_batch,
-                kl_estimator=g.kl_estimator,
-                entropy=entropy if g.entropy_coef > 0 else None,
-                entropy_coef=g.entropy_coef,
-                importance_sampling_level=g.importance_sampling_level,
-                delta=g.delta,
-                sapo_temperature_pos=g.sapo_temperature_pos,
-                sapo_temperature_neg=g.sapo_temperature_neg,
-                policy_mask=policy_mask,
-            )
-            scaled = loss * loss_weight(g.loss_type, counts)
-            (self.scaler.scale(scaled) if self.scaler else scaled).backward()
-            local_loss += float(scaled)
-            n = group.n_tokens
-            kl, entropy = (float(parts[k]) * n if k in parts else 0.0 for k in ("kl", "entropy"))
-            sums += [kl, float(parts["clip_ratio"]) * n, n, entropy]
+                outs = self._logprobs(self._wrapped, micro, with_entropy=want_entropy)
+            total = 0.0
+            for group, out in zip(micro, outs):
+                logp, entropy = out if want_entropy else (out, None)
+                counts, policy_mask = self.loss_counts(group, batch), None
+                if (
+                    fresh
+                ):  # no update has touched this batch yet: the training forward should equal generate's
+                    diffs.append(agreement.logprob_diff(group.sampling_logprobs, logp, group.completion_mask))
+                if g.top_entropy_quantile < 1:
+                    policy_mask = high_entropy_mask(entropy, group.loss_mask, g.top_entropy_quantile)
+                    kept += int(policy_mask.astype("int64").sum())
+                loss, parts = grpo_loss(
+                    logp,
+                    group.old_logprobs,
+                    group.ref_logprobs,
+                    group.advantages,
+                    group.loss_mask,
+                    beta=g.beta,
+                    epsilon=g.epsilon,
+                    epsilon_high=g.epsilon_high,
+                    loss_type=g.loss_type,
+                    max_completion_length=g.max_completion_length,
+                    num_items_in_batch=counts.num_items_in_batch,
+                    kl_estimator=g.kl_estimator,
+                    entropy=entropy if g.entropy_coef > 0 else None,
+                    entropy_coef=g.entropy_coef,
+                    importance_sampling_level=g.importance_sampling_level,
+                    delta=g.delta,
+                    sapo_temperature_pos=g.sapo_temperature_pos,
+                    sapo_temperature_neg=g.sapo_temperature_neg,
+                    policy_mask=policy_mask,
+                )
+                scaled = loss * loss_weight(g.loss_type, counts)
+                total = total + scaled
+                local_loss += float(scaled)
+                n = group.n_tokens
+                kl, ent = (float(parts[k]) * n if k in parts else 0.0 for k in ("kl", "entropy"))
+                sums += [kl, float(parts["clip_ratio"]) * n, n, ent]
+            (self.scaler.scale(total) if self.scaler else total).backward()
         if not batch.groups:
             backward_nothing(self.trainable)
         backward_time = time.perf_counter() - start
