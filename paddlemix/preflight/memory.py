@@ -8,12 +8,13 @@ rank holds, in bytes (b = 2 for bf16/fp16 weights, 4 for float32; CPU always tra
 - gradients: T x b (T trainable: all, LoRA adapters only, or without the vision tower with freeze_vision),
   x 4 bytes with --amp_master_grad;
 - optimizer: AdamW's two moments, T x 8 (float32);
-- activations: one group at a time (the update backwards group by group): G sequences of S = prompt +
-  completion tokens. Per decoder layer S x G x (8 H + 3 I) x b, plus the eager attention's scores and
+- activations: one micro-step at a time (one training forward and backward covers its groups): R = P x G
+  sequences (P prompts per rank per micro-step, `--per_device_train_batch_size`, G completions each) of S =
+  prompt + completion tokens; below G stands for R. Per decoder layer S x G x (8 H + 3 I) x b, plus the eager attention's scores and
   probabilities 2 x heads x S^2 x G x b (flash: none); with --recompute only each layer's input S x G x H x b
   and one layer's full set. Logits of the completion positions G x C x V x 4 x 2 (float32 log-softmax and its
-  gradient). The vision tower runs once per group over the prompt's patches, the same way.
-- KV cache of generation: 2 x layers x kv_heads x head_dim x G x S x b.
+  gradient). The vision tower runs once per prompt over its patches, the same way (x P).
+- KV cache of generation (the micro-step's prompts in one call): 2 x layers x kv_heads x head_dim x R x S x b.
 - sharding (over `world` ranks): stage1 divides the optimizer state, stage2 also the gradients, stage3 also
   the parameters.
 
@@ -159,6 +160,7 @@ class RunShape:
     trainable: int  # trainable parameters
     sharding_stage: int  # 0 (data parallel), 1, 2 or 3
     world: int
+    prompts: int = 1  # prompts per rank per micro-step: one forward covers prompts x num_generations rows
 
 
 def trainable_parameters(
@@ -183,7 +185,7 @@ def trainable_parameters(
 
 def budget(shape: RunShape) -> dict[str, int]:
     """Bytes per rank of parameters, gradients, optimizer state, activations and KV cache (module docstring)."""
-    c, b, g = shape.counts, shape.weight_bytes, shape.num_generations
+    c, b, g = shape.counts, shape.weight_bytes, shape.num_generations * shape.prompts
     s = shape.prompt_tokens + shape.completion_tokens
     shard = {
         k: shape.world if shape.sharding_stage >= stage else 1
@@ -204,7 +206,7 @@ def budget(shape: RunShape) -> dict[str, int]:
     vision_layer = p * (8 * c.vision_width + 2 * c.vision_mlp) * b + (
         0 if shape.flash else 2 * c.vision_heads * p * p * b
     )
-    vision = (
+    vision = shape.prompts * (
         (c.vision_depth * p * c.vision_width * b + vision_layer)
         if shape.recompute
         else c.vision_depth * vision_layer
@@ -244,6 +246,8 @@ def recommendations(shape: RunShape, gpu_bytes: float) -> list[str]:
     for stage in (1, 2, 3):
         if shape.sharding_stage < stage and shape.world > 1:
             tips.append((f"--sharding stage{stage}", dict(sharding_stage=stage)))
+    if shape.prompts > 1:
+        tips.append(("--per_device_train_batch_size 1 (more --gradient_accumulation_steps)", dict(prompts=1)))
     tips.append(
         (
             "--num_generations " + str(max(2, shape.num_generations // 2)),

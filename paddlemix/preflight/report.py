@@ -82,6 +82,7 @@ def run_shape(cfg, counts, prompt_tokens: int, patches: int, on_gpu: bool, world
         trainable=trainable_parameters(counts, lora.lora_rank, targets, m.freeze_vision),
         sharding_stage=stage if on_gpu else 0,
         world=world if on_gpu else 1,
+        prompts=cfg.trainer.per_device_train_batch_size,
     )
 
 

@@ -105,3 +105,22 @@ def test_cpu_estimate_is_within_25_percent_of_the_measured_peak_rss(tmp_path):
     _, peak = _run(["paddlemix.rl.grpo.train", *flags, "--max_steps", "2"], tmp_path)
     print(f"CPU estimate {estimate:.0f} MiB, measured peak RSS {peak:.0f} MiB")
     assert abs(estimate - peak) / peak < 0.25, f"estimate {estimate} MiB, measured peak {peak:.0f} MiB"
+
+
+def test_a_micro_step_of_two_prompts_holds_twice_one_prompts_activations_and_cache():
+    from paddlemix.preflight.memory import RunShape, budget, recommendations
+
+    counts = parameter_counts(read_model_config(tiny_dir("qwen2_vl_tied")))
+    shape = dict(
+        counts=counts, num_generations=4, prompt_tokens=300, completion_tokens=64, image_patches=400,
+        weight_bytes=2, master_weights=False, master_grads=False, recompute=False, flash=False,
+        reference=True, trainable=counts.total, sharding_stage=0, world=1,
+    )  # fmt: skip
+    one, two = budget(RunShape(**shape)), budget(RunShape(**shape, prompts=2))
+    # The update runs one forward over the micro-step's groups, and generation one call over its prompts.
+    assert two["activations"] == 2 * one["activations"] and two["kv_cache"] == 2 * one["kv_cache"]
+    assert {k: two[k] for k in ("parameters", "gradients", "optimizer")} == {
+        k: one[k] for k in ("parameters", "gradients", "optimizer")
+    }
+    tips = recommendations(RunShape(**{**shape, "recompute": True}, prompts=2), sum(one.values()))
+    assert tips[0].startswith("--per_device_train_batch_size 1"), tips
