@@ -28,7 +28,7 @@ from PIL import Image
 
 from paddlemix.datasets.synthetic.board import draw_board_scene
 from paddlemix.datasets.synthetic.writers import _save, sample_rng
-from paddlemix.quickstart.one_box import BOARD_MAX_PIXELS, eval_config
+from paddlemix.quickstart.one_box import BOARD_MAX_PIXELS, BOARD_RECIPE, eval_config
 from paddlemix.quickstart.runner import EvalData, QuickstartTask
 
 USES = {"circle": "roll", "square": "stack", "triangle": "wedge"}
@@ -80,16 +80,10 @@ class AffordanceQuickstart(QuickstartTask):
         "resized to 840 then 84; Affordance-R1's think/rethink/answer, box segmenter; aff_recognition on the "
         "lexical backend (exact use words)"
     )
-    # REC's recipe (one_box.py: SFT at 3e-3 stays image-blind, GRPO at 3e-4 undoes SFT), with the seed prompt's
-    # first sentence (`--prompt question`): the full prompt made each SFT step ~3x dearer, and 1400 steps of 8
-    # with it (666 s) reached 28% P@50, against 96% for 900 steps of 16 with the first sentence (docs/quickstart.md).
-    defaults = {
-        "sft_steps": 900,
-        "sft_learning_rate": 1e-3,
-        "grpo_steps": 20,
-        "learning_rate": 3e-5,
-        "num_generations": 4,
-    }
+    # The board recipe, with the seed prompt's first sentence (`--prompt question`): the full prompt made each
+    # SFT step ~3x dearer, and 1400 steps of 8 with it (666 s) reached 28% P@50, against 96% for 900 steps of 16
+    # with the first sentence (docs/quickstart.md).
+    defaults = {**BOARD_RECIPE, "grpo_steps": 20, "num_generations": 4}
 
     def add_arguments(self, parser) -> None:
         """How many objects a board holds."""

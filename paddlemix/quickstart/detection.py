@@ -20,7 +20,7 @@ import random
 from paddlemix.datasets.synthetic.board import draw_board_scene
 from paddlemix.datasets.synthetic.detection import VISION_R1_MULTI, SceneObject, coco_dataset
 from paddlemix.datasets.synthetic.writers import _save, sample_rng
-from paddlemix.quickstart.one_box import BOARD_MAX_PIXELS, eval_config
+from paddlemix.quickstart.one_box import BOARD_MAX_PIXELS, BOARD_RECIPE, eval_config
 from paddlemix.quickstart.runner import EvalData, QuickstartTask
 
 # Classes told apart by colour: in 900 SFT steps the tiny model placed a lone circle's or square's box right but
@@ -41,14 +41,7 @@ class DetectionQuickstart(QuickstartTask):
     description = (
         "detection: every red and blue square (--min/max_objects) on a 3x3 board, 120-162 px resized to 84"
     )
-    # REC's recipe (one_box.py): SFT at 1e-3 for 900 steps, GRPO at 3e-5.
-    defaults = {
-        "sft_steps": 900,
-        "sft_learning_rate": 1e-3,
-        "grpo_steps": 20,
-        "learning_rate": 3e-5,
-        "num_generations": 4,
-    }
+    defaults = {**BOARD_RECIPE, "grpo_steps": 20, "num_generations": 4}
 
     def add_arguments(self, parser) -> None:
         """How many objects a board holds."""

@@ -95,16 +95,20 @@ def eval_config(model_dir: str, data: EvalData, out: str, args, datasets: list[s
     )
 
 
+# The board tasks' recipe (REC, grounding, detection, affordance). SFT at 1e-3, not the common 3e-3: at 3e-3
+# the tiny model stays image-blind (it did not even learn a lone object's colour in 300 steps of 16: 25%,
+# chance; 1e-3: 100% by step 250). GRPO at 3e-5: from REC seed 1's SFT model (95%), 40 steps at 3e-4 / 1e-4 /
+# 3e-5 / 1e-5 left 58 / 89 / 93 / 94% (docs/quickstart.md).
+BOARD_RECIPE = {"sft_steps": 900, "sft_learning_rate": 1e-3, "learning_rate": 3e-5}
+
+
 class OneBoxQuickstart(QuickstartTask):
     """What REC and grounding share: board scenes, the box target, the box controls."""
 
     # `--model`: each answers in its own frame (Qwen3-VL: 0-1000, 96 x 96 inputs); `max_pixels_for` its ceiling.
     models = tuple(BOARD_PIXELS)
     metric = "Acc@0.5"
-    # SFT at 1e-3, not the common 3e-3: at 3e-3 the tiny model stays image-blind (it did not even learn a lone
-    # object's colour in 300 steps of 16: 25%, chance; 1e-3: 100% by step 250). GRPO at 3e-5: from REC seed 1's
-    # SFT model (95%), 40 steps at 3e-4 / 1e-4 / 3e-5 / 1e-5 left 58 / 89 / 93 / 94% (docs/quickstart.md).
-    defaults = {"sft_steps": 900, "sft_learning_rate": 1e-3, "grpo_steps": 40, "learning_rate": 3e-5}
+    defaults = {**BOARD_RECIPE, "grpo_steps": 40}
 
     def max_pixels_for(self, model: str) -> int:
         """The ceiling that makes a board 3 x 3 merged tokens for this model's patch size."""

@@ -49,6 +49,17 @@ def vlm_r1_rows(root: str, model: str) -> list[Row]:
         "--dtype",
         "float32",
     ]
+    # Both commands: the records that name the llm method, and a judge whose port nothing listens on.
+    judge = [
+        "--data_file_paths",
+        judged,
+        "--image_folders",
+        gui,
+        "--llm_judge_url",
+        dead,
+        "--llm_judge_timeout",
+        "5",
+    ]
     return [
         Row(
             "train/vlm-r1-unknown-reward-method",
@@ -63,34 +74,12 @@ def vlm_r1_rows(root: str, model: str) -> list[Row]:
         ),
         Row(
             "train/vlm-r1-unreachable-judge",
-            [
-                *base,
-                "--data_file_paths",
-                judged,
-                "--image_folders",
-                gui,
-                "--llm_judge_url",
-                dead,
-                "--llm_judge_timeout",
-                "5",
-                "--output_dir",
-                os.path.join(root, "out-judge"),
-            ],
+            [*base, *judge, "--output_dir", os.path.join(root, "out-judge")],
             [dead, "unreachable", "--llm_judge_url"],
         ),  # fmt: skip
         Row(
             "eval_vlm_r1/unreachable-judge",
-            [
-                *evaluate,
-                "--data_file_paths",
-                judged,
-                "--image_folders",
-                gui,
-                "--llm_judge_url",
-                dead,
-                "--llm_judge_timeout",
-                "5",
-            ],
+            [*evaluate, *judge],
             [dead, "unreachable"],
         ),  # fmt: skip
         Row(
