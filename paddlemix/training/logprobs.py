@@ -100,15 +100,24 @@ class SharedPromptCache:
         self.length += n
 
 
-def completion_positions(prompt_positions: paddle.Tensor, completion_mask: paddle.Tensor) -> paddle.Tensor:
-    """M-RoPE ids (3, G, T) of the completion tokens after a prompt whose ids are (3, 1, S).
+def completion_positions(
+    prompt_positions: paddle.Tensor,
+    completion_mask: paddle.Tensor,
+    prompt_of_row: paddle.Tensor | None = None,
+) -> paddle.Tensor:
+    """M-RoPE ids (3, G, T) of the completion tokens after a prompt whose ids are (3, 1, S), or after prompts
+    (3, P, S) with `prompt_of_row` (G,) naming each completion row's prompt.
 
-    Text continues from the prompt's largest id: token k sits at max + 1 + k on all three axes, and padding
-    (mask 0, after the first eos) at 0, exactly as `get_rope_index` numbers the whole sequence.
+    Text continues from its prompt's largest id: token k sits at max + 1 + k on all three axes, and padding
+    (mask 0, after the first eos) at 0, exactly as `get_rope_index` numbers the whole sequence (a left-padded
+    prompt's padding holds smaller ids, so the row's max is its own prompt's).
     """
     g, t = completion_mask.shape
-    start = prompt_positions.max() + 1
-    ids = (paddle.arange(t, dtype="int64") + start).unsqueeze(0) * completion_mask.astype("int64")
+    if prompt_of_row is None:
+        start = (prompt_positions.max() + 1).reshape([1, 1])
+    else:
+        start = (paddle.index_select(prompt_positions.max(axis=[0, 2]), prompt_of_row) + 1).unsqueeze(-1)
+    ids = (paddle.arange(t, dtype="int64").unsqueeze(0) + start) * completion_mask.astype("int64")
     return ids.unsqueeze(0).expand([3, g, t])
 
 
@@ -244,10 +253,8 @@ def batched_completion_logprobs(
     positions = paddle.index_select(prompt_positions[:, :, -1:], prompt_of_row, axis=1)
     if t > 1:
         embeds = paddle.concat([embeds, model.embed(completions[:, :-1])], axis=1)
-        # Text continues from each prompt's largest position (padding holds smaller ones).
-        start = paddle.index_select(prompt_positions.max(axis=[0, 2]), prompt_of_row) + 1
-        later = (paddle.arange(t - 1, dtype="int64").unsqueeze(0) + start.unsqueeze(-1)) * masks[:, :-1]
-        positions = paddle.concat([positions, later.unsqueeze(0).expand([3, *later.shape])], axis=2)
+        later = completion_positions(prompt_positions, masks, prompt_of_row)[:, :, :-1]
+        positions = paddle.concat([positions, later], axis=2)
     mask = paddle.concat([paddle.index_select(prompt_mask, prompt_of_row), masks[:, :-1]], axis=1)
     logits = model(
         inputs_embeds=embeds, attention_mask=mask, position_ids=positions, past_key_values=cache
